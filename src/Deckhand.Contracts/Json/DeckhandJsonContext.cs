@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Deckhand.Contracts.Content;
+using Deckhand.Contracts.Conversations;
+using Deckhand.Contracts.Events;
+using Deckhand.Contracts.Llm;
+using Deckhand.Contracts.Server;
+using Deckhand.Contracts.Tools;
+
+namespace Deckhand.Contracts.Json;
+
+/// <summary>The one source-generated JSON context, shared by HTTP, WebSocket, storage and CLI.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    AllowOutOfOrderMetadataProperties = true,
+    RespectRequiredConstructorParameters = true,
+    NumberHandling = JsonNumberHandling.Strict,
+    Converters = [typeof(UtcTimestampConverter)])]
+[JsonSerializable(typeof(Event))]
+[JsonSerializable(typeof(IReadOnlyList<Event>))]
+[JsonSerializable(typeof(List<Event?>))]
+[JsonSerializable(typeof(ContentItem))]
+[JsonSerializable(typeof(List<ContentItem>))]
+[JsonSerializable(typeof(IReadOnlyList<ContentItem>))]
+[JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(ToolAction))]
+[JsonSerializable(typeof(ToolObservation))]
+[JsonSerializable(typeof(ConversationState))]
+[JsonSerializable(typeof(ConversationSnapshot))]
+[JsonSerializable(typeof(ConversationInfo))]
+[JsonSerializable(typeof(List<ConversationInfo?>))]
+[JsonSerializable(typeof(ConversationPage))]
+[JsonSerializable(typeof(EventPage))]
+[JsonSerializable(typeof(StartConversationRequest))]
+[JsonSerializable(typeof(SendMessageRequest))]
+[JsonSerializable(typeof(UpdateConversationRequest))]
+[JsonSerializable(typeof(SuccessResponse))]
+[JsonSerializable(typeof(AgentFinalResponse))]
+[JsonSerializable(typeof(ServerInfo))]
+[JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(ErrorDetail))]
+[JsonSerializable(typeof(ValidationErrorBody))]
+[JsonSerializable(typeof(ExecutionStatus))]
+[JsonSerializable(typeof(ConversationStats))]
+[JsonSerializable(typeof(ConfirmationPolicy))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(string))]
+public sealed partial class DeckhandJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// The three ways Deckhand writes JSON, all from <see cref="DeckhandJsonContext"/>:
+/// <see cref="Wire"/> (responses; nulls written, secrets redacted), <see cref="Compact"/> (events on sockets and in
+/// searches; nulls omitted, secrets redacted) and <see cref="Storage"/> (the database; nulls omitted, secrets kept).
+/// </summary>
+public static class DeckhandJson
+{
+    public static DeckhandJsonContext Wire { get; } = DeckhandJsonContext.Default;
+
+    public static DeckhandJsonContext Compact { get; } = new(new JsonSerializerOptions(DeckhandJsonContext.Default.Options)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    });
+
+    public static DeckhandJsonContext Storage { get; } = new(new JsonSerializerOptions(DeckhandJsonContext.Default.Options)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new PlaintextSecretConverter() },
+    });
+
+    /// <summary>Serializes a value to a JsonElement through the wire context (for state-update values).</summary>
+    public static JsonElement ToElement<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>
+        JsonSerializer.SerializeToElement(value, info);
+}
