@@ -1,0 +1,92 @@
+using Deckhand.Contracts.Content;
+using Deckhand.Contracts.Conversations;
+using Deckhand.Contracts.Events;
+using Deckhand.Contracts.Llm;
+using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Llm;
+using Deckhand.Engine.Tools;
+using Microsoft.Extensions.AI;
+using TextContent = Deckhand.Contracts.Content.TextContent;
+
+namespace Deckhand.Engine.Agent;
+
+/// <summary>
+/// The agent of one conversation: its LLM client and tools, and <see cref="StepAsync"/>, one turn of the loop —
+/// ask the model, record what it answered, run the tool calls, record their results.
+/// </summary>
+internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory llmFactory, ToolRegistry registry, EngineOptions options)
+    : IDisposable
+{
+    public const string NudgeText =
+        "Your last reply had neither a tool call nor a message. Call a tool to continue the task, or call `finish` when you are done.";
+
+    private readonly Lazy<IChatClient> _llm = new(() => llmFactory.Create(state.Agent.Llm));
+    private readonly LlmConfig _llmConfig = state.Agent.Llm;
+
+    public IReadOnlyList<ITool> Tools { get; } = registry.Resolve(state.Agent.Tools.Select(t => t.Name));
+
+    private ChatOptions? _chatOptions;
+
+    /// <summary>The first event of a conversation: our prompt and the tools, as OpenHands lists them.</summary>
+    public SystemPromptEvent SystemPromptEvent(DateTimeOffset now) => new()
+    {
+        SystemPrompt = new TextContent(SystemPrompt.For(state)),
+        DynamicContext = new TextContent(SystemPrompt.Dynamic(state, now)),
+        Tools = [.. Tools.Select(t => t.Definition)],
+    };
+
+    public async Task StepAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CancellationToken cancellationToken)
+    {
+        var messages = MessageBuilder.Build(view);
+        var response = await _llm.Value.GetResponseAsync(messages, ChatOptions(), cancellationToken);
+        var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
+        var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);
+        var reply = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant);
+        var calls = reply?.Contents.OfType<FunctionCallContent>().ToList() ?? [];
+        var text = reply is null ? "" : string.Concat(reply.Contents.OfType<Microsoft.Extensions.AI.TextContent>().Select(t => t.Text));
+
+        if (calls.Count > 0)
+        {
+            await ToolCalls.RunAsync(conversation, this, calls, text, responseId, stats, cancellationToken);
+            return;
+        }
+
+        var agentMessage = new MessageEvent
+        {
+            Source = EventSource.Agent,
+            LlmResponseId = responseId,
+            LlmMessage = new Message { Role = MessageRole.Assistant, Content = text.Length > 0 ? [new TextContent(text)] : [] },
+        };
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            // A plain answer ends the turn: the agent waits for the user.
+            await conversation.AppendAsync([agentMessage], s => s with { Stats = stats, ExecutionStatus = ExecutionStatus.Finished },
+                CancellationToken.None);
+            return;
+        }
+        var nudge = new MessageEvent
+        {
+            Source = EventSource.Environment,
+            LlmMessage = new Message { Role = MessageRole.User, Content = [new TextContent(NudgeText)] },
+        };
+        await conversation.AppendAsync([agentMessage, nudge], s => s with { Stats = stats }, CancellationToken.None);
+    }
+
+    internal ToolContext ToolContext(Guid conversationId) =>
+        new(conversationId, state.Workspace.WorkingDir, options.PersistenceDirFor(conversationId));
+
+    private ChatOptions ChatOptions() => _chatOptions ??= new ChatOptions
+    {
+        Tools = [.. Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Definition.Description, ToolSchema.ForModel(t)))],
+        MaxOutputTokens = _llmConfig.MaxOutputTokens,
+        Temperature = (float?)_llmConfig.Temperature,
+        TopP = (float?)_llmConfig.TopP,
+        Seed = _llmConfig.Seed,
+    };
+
+    public void Dispose()
+    {
+        if (_llm.IsValueCreated)
+            _llm.Value.Dispose();
+    }
+}

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Deckhand.Contracts.Conversations;
+using Deckhand.Contracts.Events;
+using Deckhand.Contracts.Llm;
+using Deckhand.Contracts.Tools;
+using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Tools;
+using Microsoft.Extensions.AI;
+using TextContent = Deckhand.Contracts.Content.TextContent;
+
+namespace Deckhand.Engine.Agent;
+
+/// <summary>
+/// Handles the tool calls of one LLM response: records every call as an <see cref="ActionEvent"/> (with the LLM
+/// stats, in one commit) before anything runs, then runs the valid ones in order and records each result as soon as
+/// it is known. Calls the model got wrong become an <see cref="AgentErrorEvent"/> it can read and correct.
+/// </summary>
+internal static class ToolCalls
+{
+    public static async Task RunAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<FunctionCallContent> calls,
+        string thought, string responseId, ConversationStats stats, CancellationToken cancellationToken)
+    {
+        var recorded = new List<Event>();
+        var runnable = new List<(ActionEvent Event, ITool Tool)>();
+        var first = true;
+        foreach (var call in calls)
+        {
+            var parsed = Parse(agent.Tools, call, first ? thought : "", responseId);
+            first = false;
+            recorded.Add(parsed.Action);
+            if (parsed.Error is not null)
+                recorded.Add(parsed.Error);
+            else
+                runnable.Add((parsed.Action, parsed.Tool!));
+            if (parsed.Action.Action is FinishAction)
+                break; // nothing after finish runs
+        }
+        await conversation.AppendAsync(recorded, s => s with { Stats = stats }, CancellationToken.None);
+
+        var context = agent.ToolContext(conversation.Id);
+        foreach (var (action, tool) in runnable)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = await ExecuteAsync(tool, action, context, cancellationToken);
+            var finished = action.Action is FinishAction && result is ObservationEvent;
+            await conversation.AppendAsync([result],
+                finished ? s => s with { ExecutionStatus = ExecutionStatus.Finished } : null, CancellationToken.None);
+        }
+    }
+
+    private static async Task<Event> ExecuteAsync(ITool tool, ActionEvent action, ToolContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var observation = await tool.ExecuteAsync(action.Action!, context, cancellationToken);
+            return new ObservationEvent
+            {
+                ParentId = action.Id,
+                ToolName = action.ToolName,
+                ToolCallId = action.ToolCallId,
+                ActionId = action.Id,
+                Observation = observation,
+            };
+        }
+        catch (ToolArgumentException ex)
+        {
+            return Failure(action, $"Error executing tool '{action.ToolName}': {ex.Message}", ErrorClassification.AgentOutcome);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Failure(action, $"Error executing tool '{action.ToolName}': {ex.Message}", ErrorClassification.Internal);
+        }
+    }
+
+    private static AgentErrorEvent Failure(ActionEvent action, string message, ErrorClassification classification) => new()
+    {
+        ParentId = action.Id,
+        ToolName = action.ToolName,
+        ToolCallId = action.ToolCallId,
+        Error = message,
+        Classification = classification,
+    };
+
+    private sealed record Parsed(ActionEvent Action, ITool? Tool, AgentErrorEvent? Error);
+
+    private static Parsed Parse(IReadOnlyList<ITool> tools, FunctionCallContent call, string thought, string responseId)
+    {
+        var raw = call.RawRepresentation as string ?? "{}";
+        var toolCall = new MessageToolCall { Id = call.CallId, Name = call.Name, Arguments = raw };
+        ActionEvent Action(ToolAction? action, SecurityRisk risk = SecurityRisk.Unknown, string? summary = null) => new()
+        {
+            Thought = thought.Length > 0 ? [new TextContent(thought)] : [],
+            Action = action,
+            ToolName = call.Name,
+            ToolCallId = call.CallId,
+            ToolCall = toolCall,
+            LlmResponseId = responseId,
+            SecurityRisk = risk,
+            Summary = summary,
+        };
+        Parsed Invalid(string error)
+        {
+            var action = Action(null);
+            return new Parsed(action, null, Failure(action, error, ErrorClassification.AgentOutcome));
+        }
+
+        var tool = tools.FirstOrDefault(t => t.Name == call.Name);
+        if (tool is null)
+            return Invalid($"Tool '{call.Name}' not found. Available: [{string.Join(", ", tools.Select(t => $"'{t.Name}'"))}]");
+
+        JsonElement arguments;
+        try
+        {
+            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(raw) ? "{}" : raw);
+            arguments = doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Invalid($"Error validating tool '{call.Name}': the arguments are not valid JSON. Arguments: unparseable JSON");
+        }
+        if (arguments.ValueKind != JsonValueKind.Object)
+            return Invalid($"Error validating tool '{call.Name}': the arguments must be a JSON object.");
+
+        var (cleaned, summary) = StripMeta(arguments);
+        try
+        {
+            var action = tool.Parse(cleaned);
+            return new Parsed(Action(action, SecurityRisk.Unknown, summary ?? $"{call.Name}: {raw}"), tool, null);
+        }
+        catch (ToolArgumentException ex)
+        {
+            var provided = string.Join(", ", cleaned.EnumerateObject().Select(p => $"'{p.Name}'"));
+            return Invalid($"Error validating tool '{call.Name}': {ex.Message}. Parameters provided: [{provided}]");
+        }
+    }
+
+    /// <summary>
+    /// Removes the fields Deckhand adds to every schema (<c>security_risk</c>, <c>summary</c>) and null values, which
+    /// models send for optional parameters they mean to leave out.
+    /// </summary>
+    private static (JsonElement Arguments, string? Summary) StripMeta(JsonElement arguments)
+    {
+        string? summary = null;
+        var kept = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in arguments.EnumerateObject())
+        {
+            if (property.Name == "summary" && property.Value.ValueKind == JsonValueKind.String)
+                summary = property.Value.GetString();
+            else if (property.Name is "security_risk" or "summary" || property.Value.ValueKind == JsonValueKind.Null)
+                continue;
+            else
+                kept[property.Name] = property.Value;
+        }
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in kept)
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+        using var doc = JsonDocument.Parse(buffer.ToArray());
+        return (doc.RootElement.Clone(), summary);
+    }
+}

@@ -1,0 +1,220 @@
+using Deckhand.Contracts.Conversations;
+using Deckhand.Contracts.Events;
+using Deckhand.Engine.Agent;
+using Deckhand.Engine.Llm;
+
+namespace Deckhand.Engine.Conversations;
+
+public sealed partial class ConversationRunner
+{
+    private const int HistoryPageSize = 1000;
+
+    private bool _loopActive;
+    private bool _interruptRequested;
+    private bool _rerunRequested;
+    private Task _loopTask = Task.CompletedTask;
+    private CancellationTokenSource? _loopCts;
+    private List<Event>? _history;
+
+    public bool IsRunning => _loopActive;
+
+    /// <summary>The running loop, for callers that must wait for it to end (tests, shutdown).</summary>
+    public Task LoopTask => _loopTask;
+
+    private RunStart StartLoopLocked()
+    {
+        if (_loopActive)
+        {
+            _rerunRequested = true;
+            return RunStart.AlreadyRunning;
+        }
+        _loopActive = true;
+        _interruptRequested = false;
+        _rerunRequested = false;
+        _loopCts = new CancellationTokenSource();
+        var token = _loopCts.Token;
+        _loopTask = Task.Run(() => LoopAsync(token), CancellationToken.None);
+        return RunStart.Started;
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
+        var iterations = 0;
+        var first = true;
+        try
+        {
+            while (true)
+            {
+                IReadOnlyList<Event> view;
+                await _gate.WaitAsync(CancellationToken.None);
+                try
+                {
+                    var status = _snapshot.State.ExecutionStatus;
+                    // A run (re)starts idle, paused, errored, stuck or confirmation-waiting conversations; after that the
+                    // loop goes on only while running, or idle because a message arrived mid-step.
+                    var proceed = first ? status is not ExecutionStatus.Finished : status is ExecutionStatus.Idle or ExecutionStatus.Running;
+                    if (!proceed || cancellationToken.IsCancellationRequested)
+                    {
+                        _loopActive = false;
+                        _history = null;
+                        PublishFullState();
+                        return;
+                    }
+                    first = false;
+                    if (status != ExecutionStatus.Running)
+                        AppendLocked([], s => s with { ExecutionStatus = ExecutionStatus.Running });
+                    _history ??= LoadHistory();
+                    view = [.. _history];
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                await _agent.StepAsync(this, view, cancellationToken);
+                iterations++;
+
+                if (iterations >= _snapshot.State.MaxIterations)
+                    await StopAtIterationLimitAsync(iterations);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await EndLoopAsync(() => CloseInterruptedLocked());
+        }
+        catch (Exception ex)
+        {
+            await EndLoopAsync(() => FailLocked(ex));
+        }
+    }
+
+    private async Task StopAtIterationLimitAsync(int iterations)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_snapshot.State.ExecutionStatus is ExecutionStatus.Running or ExecutionStatus.Idle)
+            {
+                AppendLocked([Error("MaxIterationsReached", $"The agent reached its limit of {iterations} steps for this run. Send a message or POST /run to continue.")],
+                    s => s with { ExecutionStatus = ExecutionStatus.Error });
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Ends the loop after an interrupt or failure, under the gate, then honours a run requested meanwhile.</summary>
+    private async Task EndLoopAsync(Action record)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (!_closed)
+                record();
+            _loopActive = false;
+            _history = null;
+            PublishFullState();
+            if (_rerunRequested && !_closed && _snapshot.State.ExecutionStatus == ExecutionStatus.Idle)
+                StartLoopLocked();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void CloseInterruptedLocked()
+    {
+        var errors = CloseUnmatchedLocked("The tool call was interrupted before it completed; the conversation was paused.",
+            ErrorClassification.Internal);
+        Event[] events = _interruptRequested ? [.. errors, new InterruptEvent()] : [.. errors];
+        AppendLocked(events, s => s with { ExecutionStatus = ExecutionStatus.Paused });
+    }
+
+    private void FailLocked(Exception ex)
+    {
+        var code = ex is LlmException llm ? llm.Code : ex.GetType().Name;
+        var errors = CloseUnmatchedLocked($"The tool call did not complete: {ex.Message}", ErrorClassification.Internal);
+        AppendLocked([.. errors, Error(code, ex.Message)], s => s with { ExecutionStatus = ExecutionStatus.Error });
+    }
+
+    /// <summary>Error results for actions that never got one, so the model's history stays well-formed.</summary>
+    private List<Event> CloseUnmatchedLocked(string message, ErrorClassification classification)
+    {
+        var history = _history ?? LoadHistory();
+        return [.. History.Unmatched(history).Select(a => (Event)new AgentErrorEvent
+        {
+            ParentId = a.Id,
+            ToolName = a.ToolName,
+            ToolCallId = a.ToolCallId,
+            Error = message,
+            Classification = classification,
+        })];
+    }
+
+    /// <summary>
+    /// Crash recovery: a conversation stored as running when the server started was cut off. Its open actions are
+    /// closed with an error result and it is set to <c>error</c> with the reason, so <c>/run</c> continues it.
+    /// </summary>
+    internal async Task RecoverAfterRestartAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_snapshot.State.ExecutionStatus != ExecutionStatus.Running)
+                return;
+            var errors = CloseUnmatchedLocked(
+                "The server restarted while this tool was running, so it did not complete. Check its effects before retrying.",
+                ErrorClassification.Internal);
+            AppendLocked([.. errors, Error("ServerRestarted",
+                    "The server restarted while this conversation was running. POST /run (or send a message) to continue.")],
+                s => s with { ExecutionStatus = ExecutionStatus.Error });
+            _history = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Cancels a run and waits for it to wind down (delete, unload, shutdown).</summary>
+    internal async Task StopRunAsync(TimeSpan timeout)
+    {
+        Task loop;
+        await _gate.WaitAsync();
+        try
+        {
+            loop = _loopTask;
+            _rerunRequested = false;
+            _loopCts?.Cancel();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        await loop.WaitAsync(timeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private List<Event> LoadHistory()
+    {
+        var history = new List<Event>();
+        long after = 0;
+        while (true)
+        {
+            var page = _store.ReadEvents(Id, after, HistoryPageSize);
+            history.AddRange(page.Select(p => p.Event).Where(History.IsRelevant));
+            if (page.Count < HistoryPageSize)
+                return history;
+            after = page[^1].Seq;
+        }
+    }
+
+    private static ConversationErrorEvent Error(string code, string detail) => new()
+    {
+        Code = code,
+        Detail = detail,
+        Classification = ErrorClassification.ForConversationError(code, detail),
+    };
+}

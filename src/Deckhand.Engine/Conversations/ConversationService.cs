@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using Deckhand.Contracts.Conversations;
+using Deckhand.Engine.Agent;
+using Deckhand.Engine.Llm;
+using Deckhand.Engine.Storage;
+using Deckhand.Engine.Tools;
+
+namespace Deckhand.Engine.Conversations;
+
+/// <summary>
+/// The catalogue of conversations. Loads a conversation's runner on first access (rehydrating it from the store),
+/// keeps it while it runs or has subscribers, and unloads it after it has been idle for a while. At start it recovers
+/// conversations that were running when the previous process died.
+/// </summary>
+public sealed class ConversationService : IAsyncDisposable
+{
+    private readonly IConversationStore _store;
+    private readonly ILlmClientFactory _llmFactory;
+    private readonly ToolRegistry _tools;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<ConversationRunner?>>> _loaded = new();
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private ITimer? _sweeper;
+
+    public ConversationService(IConversationStore store, ILlmClientFactory llmFactory, ToolRegistry tools, EngineOptions options,
+        TimeProvider? time = null)
+    {
+        _store = store;
+        _llmFactory = llmFactory;
+        _tools = tools;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public IConversationStore Store => _store;
+
+    public ToolRegistry Tools => _tools;
+
+    public int LoadedCount => _loaded.Count;
+
+    /// <summary>Recovers conversations cut off by a crash and starts the idle sweep.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var id in _store.ListByStatus(ExecutionStatus.Running))
+        {
+            var runner = await GetAsync(id, cancellationToken);
+            if (runner is not null)
+                await runner.RecoverAfterRestartAsync();
+        }
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, _options.IdleUnloadAfter.Ticks / 2));
+        _sweeper = _time.CreateTimer(_ => _ = SweepAsync(), null, period, period);
+    }
+
+    /// <summary>Creates a conversation. Returns the existing one (and false) when the id is taken.</summary>
+    public async Task<(ConversationRunner Runner, bool Created)> CreateAsync(StartConversationRequest request, CancellationToken cancellationToken = default)
+    {
+        var agent = request.Agent ?? throw new ArgumentException("agent is required.");
+        var id = request.ConversationId ?? Guid.NewGuid();
+        await _createLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (await GetAsync(id, cancellationToken) is { } existing)
+                return (existing, false);
+            var now = _time.GetUtcNow();
+            var state = new ConversationState
+            {
+                Id = id,
+                Agent = agent,
+                Workspace = request.Workspace,
+                PersistenceDir = _options.PersistenceDirFor(id),
+                MaxIterations = request.MaxIterations,
+                StuckDetection = request.StuckDetection,
+                ConfirmationPolicy = request.ConfirmationPolicy,
+                SecurityAnalyzer = request.SecurityAnalyzer,
+                Tags = request.Tags,
+            };
+            var snapshot = new ConversationSnapshot(state, new ConversationMeta
+            {
+                CreatedAt = now,
+                UpdatedAt = now,
+                Autotitle = request.Autotitle,
+            });
+            if (!_store.Create(snapshot))
+                throw new InvalidOperationException("Conversation id collision.");
+            var runner = NewRunner(snapshot, 0);
+            _loaded[id] = new Lazy<Task<ConversationRunner?>>(Task.FromResult<ConversationRunner?>(runner));
+            await runner.AppendAsync([runner.Agent.SystemPromptEvent(now)], cancellationToken: cancellationToken);
+            return (runner, true);
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+    }
+
+    /// <summary>The runner of a conversation, loading it from the store if needed; null when it does not exist.</summary>
+    public async Task<ConversationRunner?> GetAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var lazy = _loaded.GetOrAdd(id, key => new Lazy<Task<ConversationRunner?>>(() => Task.Run(() => Load(key), CancellationToken.None)));
+            var runner = await lazy.Value.WaitAsync(cancellationToken);
+            if (runner is not null && !runner.IsClosed)
+            {
+                runner.Touch();
+                return runner;
+            }
+            // Unknown, or unloaded by the sweep a moment ago: forget this entry; for the latter, load afresh.
+            _loaded.TryRemove(new KeyValuePair<Guid, Lazy<Task<ConversationRunner?>>>(id, lazy));
+            if (runner is null)
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs an operation on a conversation, retrying once if the runner was unloaded under the caller's feet.
+    /// Returns null when the conversation does not exist.
+    /// </summary>
+    public async Task<T?> WithAsync<T>(Guid id, Func<ConversationRunner, Task<T>> operation, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var runner = await GetAsync(id, cancellationToken);
+            if (runner is null)
+                return null;
+            try
+            {
+                return await operation(runner);
+            }
+            catch (ConversationUnloadedException) when (attempt == 0)
+            {
+            }
+        }
+    }
+
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var runner = await GetAsync(id, cancellationToken);
+        if (runner is null)
+            return false;
+        _loaded.TryRemove(id, out _);
+        await runner.DisposeAsync();
+        var deleted = _store.Delete(id);
+        TryDeleteDirectory(_options.PersistenceDirFor(id));
+        return deleted;
+    }
+
+    /// <summary>Unloads conversations that are idle, have no subscriber, and were not touched for the idle period.</summary>
+    public async Task<int> SweepAsync()
+    {
+        var cutoff = _time.GetUtcNow() - _options.IdleUnloadAfter;
+        var unloaded = 0;
+        foreach (var (id, lazy) in _loaded)
+        {
+            if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully || lazy.Value.Result is not { } runner)
+                continue;
+            if (!runner.IsIdle || runner.LastActivity > cutoff)
+                continue;
+            if (!await runner.TryCloseAsync())
+                continue;
+            _loaded.TryRemove(new KeyValuePair<Guid, Lazy<Task<ConversationRunner?>>>(id, lazy));
+            runner.Agent.Dispose();
+            unloaded++;
+        }
+        return unloaded;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _sweeper?.Dispose();
+        foreach (var lazy in _loaded.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully && lazy.Value.Result is { } runner)
+                await runner.DisposeAsync();
+        }
+        _loaded.Clear();
+    }
+
+    private ConversationRunner? Load(Guid id)
+    {
+        var loaded = _store.Load(id);
+        return loaded is null ? null : NewRunner(loaded.Value.Snapshot, loaded.Value.HeadSeq);
+    }
+
+    private ConversationRunner NewRunner(ConversationSnapshot snapshot, long headSeq) =>
+        new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options), snapshot, headSeq, _time,
+            _options.MaxSubscribersPerConversation);
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+                Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

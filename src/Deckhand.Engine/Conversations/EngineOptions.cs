@@ -1,0 +1,17 @@
+namespace Deckhand.Engine.Conversations;
+
+/// <summary>Settings of the conversation engine, shared by the agent-server and <c>deckhand run</c>.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Root of Deckhand's data: the database and per-conversation folders.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Idle conversations (not running, nobody subscribed) are unloaded from memory after this long.</summary>
+    public TimeSpan IdleUnloadAfter { get; init; } = TimeSpan.FromMinutes(20);
+
+    public int MaxSubscribersPerConversation { get; init; } = Events.EventHub.DefaultMaxSubscribers;
+
+    public string ConversationsDir => Path.Combine(DataDir, "conversations");
+
+    public string PersistenceDirFor(Guid id) => Path.Combine(ConversationsDir, id.ToString("N"));
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Deckhand.Contracts.Tools;
+
+namespace Deckhand.Engine.Tools;
+
+/// <summary>
+/// A tool the agent can call. Names and parameter shapes follow OpenHands' tool schemas (the contract with models
+/// trained on OpenHands trajectories); descriptions are Deckhand's own.
+/// </summary>
+public interface ITool
+{
+    /// <summary>Registry and function name, e.g. <c>finish</c>.</summary>
+    string Name { get; }
+
+    /// <summary>How the tool is listed in the system-prompt event.</summary>
+    ToolDefinition Definition { get; }
+
+    /// <summary>JSON schema of the parameters, before Deckhand adds <c>security_risk</c> and <c>summary</c>.</summary>
+    JsonElement Parameters { get; }
+
+    /// <summary>Validates the model's arguments into an action; throws <see cref="ToolArgumentException"/> when they are wrong.</summary>
+    ToolAction Parse(JsonElement arguments);
+
+    Task<ToolObservation> ExecuteAsync(ToolAction action, ToolContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a tool runs: the conversation and its directories.</summary>
+public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir);
+
+/// <summary>Arguments the model can correct; the message goes back to it.</summary>
+public sealed class ToolArgumentException(string message) : Exception(message);
