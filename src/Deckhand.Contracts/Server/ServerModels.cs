@@ -31,6 +31,6 @@ public sealed record ServerInfo
 public sealed record ErrorDetail(string Detail);
 
 /// <summary>422 body: a list of problems, each naming where in the request it is.</summary>
-public sealed record ValidationErrorBody(IReadOnlyList<ValidationProblem> Detail);
+public sealed record ValidationErrorBody(IReadOnlyList<FieldProblem> Detail);
 
-public sealed record ValidationProblem(string Type, IReadOnlyList<string> Loc, string Msg);
+public sealed record FieldProblem(string Type, IReadOnlyList<string> Loc, string Msg);

@@ -1,0 +1,103 @@
+using Deckhand.AgentServer.Conversations;
+using Deckhand.AgentServer.Events;
+using Deckhand.AgentServer.Http;
+using Deckhand.AgentServer.ServerDetails;
+using Deckhand.AgentServer.Sockets;
+using Deckhand.Contracts.Json;
+using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Llm;
+using Deckhand.Engine.Storage;
+using Deckhand.Engine.Tools;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Deckhand.AgentServer;
+
+/// <summary>Builds the agent-server web application: a table of contents of its features.</summary>
+public static class AgentServerApp
+{
+    public static WebApplication Build(AgentServerOptions options, Action<IServiceCollection>? configure = null)
+    {
+        if (!options.IsLoopbackHost && !options.AuthEnabled)
+            throw new InvalidOperationException(
+                $"Refusing to listen on {options.Host} without a session API key: anyone on the network could drive the agent. "
+                + "Set --session-api-key (or SESSION_API_KEY), or bind to 127.0.0.1.");
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Deckhand", LogLevel.Information);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxJsonBodyBytes + 1024;
+        });
+        builder.WebHost.UseUrls($"http://{(options.Host == "localhost" ? "127.0.0.1" : options.Host)}:{options.Port}");
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeckhandJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        });
+        builder.Services.AddOpenApi("openapi", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Deckhand agent-server";
+            doc.Info.Description = "OpenHands-compatible agent-server API.";
+            return Task.CompletedTask;
+        }));
+
+        var engine = new EngineOptions { DataDir = options.DataDir, IdleUnloadAfter = options.IdleUnloadAfter };
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ServerState>();
+        builder.Services.AddSingleton<SessionKeyAuth>();
+        builder.Services.AddSingleton<IConversationStore>(_ => new SqliteConversationStore(Path.Combine(options.DataDir, "deckhand.db")));
+        builder.Services.AddSingleton<ILlmClientFactory, LlmClientFactory>();
+        builder.Services.AddSingleton<ToolRegistry>();
+        builder.Services.AddSingleton<ConversationService>();
+        configure?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(UnhandledErrorAsync));
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        var auth = app.Services.GetRequiredService<SessionKeyAuth>();
+        var state = app.Services.GetRequiredService<ServerState>();
+        app.Use(async (context, next) =>
+        {
+            state.Touch();
+            await auth.InvokeAsync(context, _ => next(context));
+        });
+
+        app.MapServerDetails();
+        app.MapConversations();
+        app.MapEvents();
+        app.MapEventSocket();
+        app.MapOpenApi("/openapi.json");
+
+        // Disposing the host disposes ConversationService (runs stop and are marked paused) and then the store.
+        app.Lifetime.ApplicationStarted.Register(() => state.Ready = true);
+        return app;
+    }
+
+    /// <summary>Recovers conversations cut off by a crash, then serves until stopped.</summary>
+    public static async Task RunAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.GetRequiredService<ConversationService>().StartAsync(cancellationToken);
+        await app.RunAsync();
+    }
+
+    /// <summary>Any exception that escaped a handler: 500 with an id to find it in the log, never the exception text.</summary>
+    private static async Task UnhandledErrorAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is BadHttpRequestException bad)
+        {
+            await ApiErrors.Detail(bad.StatusCode, bad.Message).ExecuteAsync(context);
+            return;
+        }
+        var errorId = Guid.NewGuid().ToString("N");
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Deckhand.AgentServer")
+            .LogError(error, "Unhandled error {ErrorId} on {Method} {Path}", errorId, context.Request.Method, context.Request.Path);
+        await ApiErrors.Detail(StatusCodes.Status500InternalServerError, $"Internal Server Error (error_id {errorId})").ExecuteAsync(context);
+    }
+}

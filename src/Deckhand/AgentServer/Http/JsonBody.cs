@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Deckhand.Contracts.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Deckhand.AgentServer.Http;
+
+/// <summary>
+/// Reads a JSON request body through the shared context, so bad input becomes a clear 4xx: 415 for a non-JSON
+/// content type, 413 past the size limit, 422 naming the field for malformed JSON, wrong types, missing required
+/// fields and unknown <c>kind</c> values. Error messages never echo the input (it may hold secrets).
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> info, long maxBytes,
+        CancellationToken cancellationToken)
+    {
+        if (request.ContentType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
+            return (default, ApiErrors.Detail(StatusCodes.Status415UnsupportedMediaType, "Expected a JSON body (Content-Type: application/json)."));
+        if (request.ContentLength > maxBytes)
+            return (default, TooLarge(maxBytes));
+        using var buffer = new MemoryStream();
+        try
+        {
+            await CopyLimitedAsync(request.Body, buffer, maxBytes, cancellationToken);
+        }
+        catch (BodyTooLargeException)
+        {
+            return (default, TooLarge(maxBytes));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (default, ApiErrors.Detail(ex.StatusCode, ex.Message));
+        }
+        if (buffer.Length == 0)
+            return (default, ApiErrors.Invalid("body", "A JSON body is required.", "missing"));
+        try
+        {
+            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), info);
+            return value is null ? (default, ApiErrors.Invalid("body", "The body must be a JSON object, not null.", "model_type")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            return (default, ApiErrors.Invalid([Explain(ex)]));
+        }
+        catch (InvalidOperationException ex)
+        {
+            return (default, ApiErrors.Invalid("body", Clean(ex.Message), "value_error"));
+        }
+    }
+
+    private static JsonHttpResult<ErrorDetail> TooLarge(long maxBytes) =>
+        ApiErrors.Detail(StatusCodes.Status413PayloadTooLarge, $"Request body too large: the limit is {maxBytes / (1024 * 1024)} MB.");
+
+    private static async Task CopyLimitedAsync(Stream source, MemoryStream target, long maxBytes, CancellationToken cancellationToken)
+    {
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (target.Length + read > maxBytes)
+                throw new BodyTooLargeException();
+            target.Write(chunk, 0, read);
+        }
+    }
+
+    /// <summary>Turns System.Text.Json's message into one a client can act on, with the JSON path as location.</summary>
+    public static FieldProblem Explain(JsonException ex)
+    {
+        var path = ex.Path is { Length: > 0 } p ? p.TrimStart('$').TrimStart('.') : "";
+        var location = path.Length == 0 ? new[] { "body" } : ["body", .. path.Split('.', StringSplitOptions.RemoveEmptyEntries)];
+        var message = Clean(ex.Message);
+        var type = message.Contains("discriminator", StringComparison.OrdinalIgnoreCase) ? "union_tag_invalid"
+            : message.Contains("missing required", StringComparison.OrdinalIgnoreCase) ? "missing"
+            : message.Contains("could not be converted", StringComparison.OrdinalIgnoreCase) ? "type_error"
+            : "json_invalid";
+        return new FieldProblem(type, location, message);
+    }
+
+    private static string Clean(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+            message = message[..cut];
+        return message
+            .Replace("Deckhand.Contracts.", "", StringComparison.Ordinal)
+            .Replace("System.Collections.Generic.", "", StringComparison.Ordinal)
+            .Replace("System.", "", StringComparison.Ordinal);
+    }
+
+    private sealed class BodyTooLargeException : Exception;
+}

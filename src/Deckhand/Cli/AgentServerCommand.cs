@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Deckhand.AgentServer;
+
+namespace Deckhand.Cli;
+
+/// <summary><c>deckhand agent-server</c>: serve the OpenHands-compatible agent-server API.</summary>
+public static class AgentServerCommand
+{
+    public static Command Create()
+    {
+        var host = new Option<string>("--host") { Description = "Address to listen on. Beyond loopback a session API key is required.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8000 };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where conversations are stored (default: DECKHAND_DATA_DIR or ~/.local/share/deckhand)." };
+        var keys = new Option<string[]>("--session-api-key")
+        {
+            Description = "Accept this X-Session-API-Key (repeatable). Also read from SESSION_API_KEY and OH_SESSION_API_KEYS_0, _1, ...",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("agent-server", "Serve the OpenHands-compatible agent-server API (REST + WebSocket).") { host, port, dataDir, keys };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new AgentServerOptions
+            {
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port),
+                DataDir = DataDirectory.Prepare(parse.GetValue(dataDir) ?? DataDirectory.Default()),
+                SessionApiKeys = [.. parse.GetValue(keys) ?? [], .. AgentServerOptions.KeysFromEnvironment()],
+            };
+            if (options.Port is < 0 or > 65535)
+            {
+                await Console.Error.WriteLineAsync("error: --port must be between 0 and 65535");
+                return ExitCodes.BadUsage;
+            }
+            WebApplication app;
+            try
+            {
+                app = AgentServerApp.Build(options);
+            }
+            catch (InvalidOperationException ex)
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message);
+                return ExitCodes.BadUsage;
+            }
+            await using (app)
+            {
+                await app.StartAsync(cancellationToken);
+                await app.Services.GetRequiredService<Engine.Conversations.ConversationService>().StartAsync(cancellationToken);
+                var address = app.Urls.FirstOrDefault() ?? $"http://{options.Host}:{options.Port}";
+                Console.WriteLine($"deckhand agent-server listening on {address} (data: {options.DataDir}, auth: {(options.AuthEnabled ? "session key" : "none, loopback only")})");
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
