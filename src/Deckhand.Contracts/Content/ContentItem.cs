@@ -8,7 +8,7 @@ namespace Deckhand.Contracts.Content;
 [JsonDerivedType(typeof(ImageContent), "image")]
 public abstract record ContentItem
 {
-    public bool CachePrompt { get; init; }
+    public bool CachePrompt { get; set; }
 }
 
 public sealed record TextContent(string Text) : ContentItem

@@ -12,39 +12,39 @@ public sealed record ConversationState
     public required Guid Id { get; init; }
     public required AgentSpec Agent { get; init; }
     public required Workspace Workspace { get; init; }
-    public string? PersistenceDir { get; init; }
-    public int MaxIterations { get; init; } = 500;
-    public bool StuckDetection { get; init; } = true;
-    public ExecutionStatus ExecutionStatus { get; init; } = ExecutionStatus.Idle;
-    public ConfirmationPolicy ConfirmationPolicy { get; init; } = new NeverConfirm();
-    public JsonElement? SecurityAnalyzer { get; init; }
-    public IReadOnlyList<string> ActivatedKnowledgeSkills { get; init; } = [];
-    public IReadOnlyList<string> InvokedSkills { get; init; } = [];
-    public IReadOnlyDictionary<string, string> BlockedActions { get; init; } = new Dictionary<string, string>();
-    public IReadOnlyDictionary<string, string> BlockedMessages { get; init; } = new Dictionary<string, string>();
-    public string? LastUserMessageId { get; init; }
-    public string? LeafEventId { get; init; }
-    public ConversationStats Stats { get; init; } = new();
-    public SecretRegistry SecretRegistry { get; init; } = new();
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
-    public JsonElement? AgentState { get; init; }
-    public JsonElement? HookConfig { get; init; }
+    public string? PersistenceDir { get; set; }
+    public int MaxIterations { get; set; } = 500;
+    public bool StuckDetection { get; set; } = true;
+    public ExecutionStatus ExecutionStatus { get; set; } = ExecutionStatus.Idle;
+    public ConfirmationPolicy ConfirmationPolicy { get; set; } = new NeverConfirm();
+    public JsonElement? SecurityAnalyzer { get; set; }
+    public IReadOnlyList<string> ActivatedKnowledgeSkills { get; set; } = [];
+    public IReadOnlyList<string> InvokedSkills { get; set; } = [];
+    public IReadOnlyDictionary<string, string> BlockedActions { get; set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> BlockedMessages { get; set; } = new Dictionary<string, string>();
+    public string? LastUserMessageId { get; set; }
+    public string? LeafEventId { get; set; }
+    public ConversationStats Stats { get; set; } = new();
+    public SecretRegistry SecretRegistry { get; set; } = new();
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
+    public JsonElement? AgentState { get; set; }
+    public JsonElement? HookConfig { get; set; }
 }
 
 public sealed record SecretRegistry
 {
-    public IReadOnlyDictionary<string, JsonElement> SecretSources { get; init; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyDictionary<string, JsonElement> SecretSources { get; set; } = new Dictionary<string, JsonElement>();
 }
 
 /// <summary>Deckhand-side facts about a conversation that are not OpenHands state fields.</summary>
 public sealed record ConversationMeta
 {
-    public string? Title { get; init; }
-    public bool Autotitle { get; init; } = true;
+    public string? Title { get; set; }
+    public bool Autotitle { get; set; } = true;
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     /// <summary>Why the conversation is in its status, when that is not obvious (e.g. recovered after a restart).</summary>
-    public string? StatusReason { get; init; }
+    public string? StatusReason { get; set; }
 }
 
 /// <summary>What the store keeps per conversation: state plus meta, in one row.</summary>
@@ -55,37 +55,37 @@ public sealed record ConversationInfo
 {
     public required Guid Id { get; init; }
     public required Workspace Workspace { get; init; }
-    public string? PersistenceDir { get; init; }
-    public int MaxIterations { get; init; }
-    public bool StuckDetection { get; init; }
-    public ExecutionStatus ExecutionStatus { get; init; }
+    public string? PersistenceDir { get; set; }
+    public int MaxIterations { get; set; }
+    public bool StuckDetection { get; set; }
+    public ExecutionStatus ExecutionStatus { get; set; }
     public required ConfirmationPolicy ConfirmationPolicy { get; init; }
-    public JsonElement? SecurityAnalyzer { get; init; }
-    public IReadOnlyList<string> ActivatedKnowledgeSkills { get; init; } = [];
-    public IReadOnlyList<string> InvokedSkills { get; init; } = [];
-    public IReadOnlyDictionary<string, string> BlockedActions { get; init; } = new Dictionary<string, string>();
-    public IReadOnlyDictionary<string, string> BlockedMessages { get; init; } = new Dictionary<string, string>();
-    public string? LastUserMessageId { get; init; }
-    public string? LeafEventId { get; init; }
+    public JsonElement? SecurityAnalyzer { get; set; }
+    public IReadOnlyList<string> ActivatedKnowledgeSkills { get; set; } = [];
+    public IReadOnlyList<string> InvokedSkills { get; set; } = [];
+    public IReadOnlyDictionary<string, string> BlockedActions { get; set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> BlockedMessages { get; set; } = new Dictionary<string, string>();
+    public string? LastUserMessageId { get; set; }
+    public string? LeafEventId { get; set; }
     public required ConversationStats Stats { get; init; }
     public required SecretRegistry SecretRegistry { get; init; }
-    public JsonElement? AgentState { get; init; }
-    public JsonElement? HookConfig { get; init; }
-    public string? Title { get; init; }
-    public Metrics? Metrics { get; init; }
-    public DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset UpdatedAt { get; init; }
-    public Guid? ForkedFromConversationId { get; init; }
-    public string? ForkedFromEventId { get; init; }
-    public Guid? ParentConversationId { get; init; }
-    public IReadOnlyList<Guid> SubConversationIds { get; init; } = [];
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
-    public string? CurrentModelId { get; init; }
-    public IReadOnlyList<JsonElement> AvailableModels { get; init; } = [];
-    public bool SupportsRuntimeModelSwitch { get; init; }
-    public string? LaunchedAgentProfile { get; init; }
+    public JsonElement? AgentState { get; set; }
+    public JsonElement? HookConfig { get; set; }
+    public string? Title { get; set; }
+    public Metrics? Metrics { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public Guid? ForkedFromConversationId { get; set; }
+    public string? ForkedFromEventId { get; set; }
+    public Guid? ParentConversationId { get; set; }
+    public IReadOnlyList<Guid> SubConversationIds { get; set; } = [];
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
+    public string? CurrentModelId { get; set; }
+    public IReadOnlyList<JsonElement> AvailableModels { get; set; } = [];
+    public bool SupportsRuntimeModelSwitch { get; set; }
+    public string? LaunchedAgentProfile { get; set; }
     public required AgentSpec Agent { get; init; }
-    public IReadOnlyList<JsonElement> ClientTools { get; init; } = [];
+    public IReadOnlyList<JsonElement> ClientTools { get; set; } = [];
 
     public static ConversationInfo From(ConversationSnapshot snapshot)
     {

@@ -8,35 +8,35 @@ namespace Deckhand.Contracts.Conversations;
 public sealed record StartConversationRequest
 {
     public required Workspace Workspace { get; init; }
-    public AgentSpec? Agent { get; init; }
-    public JsonElement? AgentSettings { get; init; }
-    public Guid? AgentProfileId { get; init; }
-    public Guid? ConversationId { get; init; }
-    public Guid? ParentConversationId { get; init; }
-    public ConfirmationPolicy ConfirmationPolicy { get; init; } = new NeverConfirm();
-    public JsonElement? SecurityAnalyzer { get; init; }
-    public SendMessageRequest? InitialMessage { get; init; }
-    public int MaxIterations { get; init; } = 500;
-    public bool StuckDetection { get; init; } = true;
-    public IReadOnlyDictionary<string, JsonElement> Secrets { get; init; } = new Dictionary<string, JsonElement>();
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
-    public bool Autotitle { get; init; } = true;
-    public bool Worktree { get; init; }
+    public AgentSpec? Agent { get; set; }
+    public JsonElement? AgentSettings { get; set; }
+    public Guid? AgentProfileId { get; set; }
+    public Guid? ConversationId { get; set; }
+    public Guid? ParentConversationId { get; set; }
+    public ConfirmationPolicy ConfirmationPolicy { get; set; } = new NeverConfirm();
+    public JsonElement? SecurityAnalyzer { get; set; }
+    public SendMessageRequest? InitialMessage { get; set; }
+    public int MaxIterations { get; set; } = 500;
+    public bool StuckDetection { get; set; } = true;
+    public IReadOnlyDictionary<string, JsonElement> Secrets { get; set; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
+    public bool Autotitle { get; set; } = true;
+    public bool Worktree { get; set; }
 }
 
 /// <summary><c>POST /api/conversations/{id}/events</c>: <c>content</c> must be an array of parts.</summary>
 public sealed record SendMessageRequest
 {
-    public MessageRole Role { get; init; } = MessageRole.User;
-    public IReadOnlyList<ContentItem> Content { get; init; } = [];
-    public bool Run { get; init; }
+    public MessageRole Role { get; set; } = MessageRole.User;
+    public IReadOnlyList<ContentItem> Content { get; set; } = [];
+    public bool Run { get; set; }
 }
 
 /// <summary><c>PATCH /api/conversations/{id}</c>.</summary>
 public sealed record UpdateConversationRequest
 {
-    public string? Title { get; init; }
-    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+    public string? Title { get; set; }
+    public IReadOnlyDictionary<string, string>? Tags { get; set; }
 }
 
 public sealed record ConversationPage(IReadOnlyList<ConversationInfo> Items, string? NextPageId);

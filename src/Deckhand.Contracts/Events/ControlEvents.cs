@@ -21,9 +21,9 @@ public sealed record CondensationRequest : Event
 public sealed record Condensation : Event
 {
     public Condensation() => Source = EventSource.Environment;
-    public IReadOnlyList<string> ForgottenEventIds { get; init; } = [];
-    public string? Summary { get; init; }
-    public int? SummaryOffset { get; init; }
+    public IReadOnlyList<string> ForgottenEventIds { get; set; } = [];
+    public string? Summary { get; set; }
+    public int? SummaryOffset { get; set; }
     public required string LlmResponseId { get; init; }
 }
 
@@ -42,8 +42,8 @@ public sealed record ConversationStateUpdateEvent : Event
     public const string FullStateKey = "full_state";
 
     public ConversationStateUpdateEvent() => Source = EventSource.Environment;
-    public string Key { get; init; } = Guid.NewGuid().ToString();
-    public JsonElement Value { get; init; }
+    public string Key { get; set; } = Guid.NewGuid().ToString();
+    public JsonElement Value { get; set; }
 }
 
 /// <summary>A conversation-level failure (LLM error, limits reached, restart while running, ...).</summary>
@@ -52,7 +52,7 @@ public sealed record ConversationErrorEvent : Event
     public ConversationErrorEvent() => Source = EventSource.Environment;
     public required string Code { get; init; }
     public required string Detail { get; init; }
-    public ErrorClassification? Classification { get; init; }
+    public ErrorClassification? Classification { get; set; }
 }
 
 public sealed record LLMCompletionLogEvent : Event
@@ -60,22 +60,22 @@ public sealed record LLMCompletionLogEvent : Event
     public LLMCompletionLogEvent() => Source = EventSource.Environment;
     public required string Filename { get; init; }
     public required string LogData { get; init; }
-    public string ModelName { get; init; } = "unknown";
-    public string UsageId { get; init; } = "default";
+    public string ModelName { get; set; } = "unknown";
+    public string UsageId { get; set; } = "default";
 }
 
 /// <summary>Tokens as they stream from the model. Sent to live subscribers only, never stored.</summary>
 public sealed record StreamingDeltaEvent : Event
 {
     public StreamingDeltaEvent() => Source = EventSource.Agent;
-    public string? Content { get; init; }
-    public string? ReasoningContent { get; init; }
+    public string? Content { get; set; }
+    public string? ReasoningContent { get; set; }
 }
 
 public sealed record TokenEvent : Event
 {
-    public IReadOnlyList<int> PromptTokenIds { get; init; } = [];
-    public IReadOnlyList<int> ResponseTokenIds { get; init; } = [];
+    public IReadOnlyList<int> PromptTokenIds { get; set; } = [];
+    public IReadOnlyList<int> ResponseTokenIds { get; set; } = [];
 }
 
 public sealed record HookExecutionEvent : Event
@@ -83,18 +83,18 @@ public sealed record HookExecutionEvent : Event
     public HookExecutionEvent() => Source = EventSource.Hook;
     public required string HookEventType { get; init; }
     public required string HookCommand { get; init; }
-    public string? ToolName { get; init; }
-    public bool Success { get; init; }
-    public bool Blocked { get; init; }
-    public int? ExitCode { get; init; }
-    public string Stdout { get; init; } = "";
-    public string Stderr { get; init; } = "";
-    public string? Reason { get; init; }
-    public string? AdditionalContext { get; init; }
-    public string? Error { get; init; }
-    public string? ActionId { get; init; }
-    public string? MessageId { get; init; }
-    public JsonElement? HookInput { get; init; }
+    public string? ToolName { get; set; }
+    public bool Success { get; set; }
+    public bool Blocked { get; set; }
+    public int? ExitCode { get; set; }
+    public string Stdout { get; set; } = "";
+    public string Stderr { get; set; } = "";
+    public string? Reason { get; set; }
+    public string? AdditionalContext { get; set; }
+    public string? Error { get; set; }
+    public string? ActionId { get; set; }
+    public string? MessageId { get; set; }
+    public JsonElement? HookInput { get; set; }
 }
 
 /// <summary>Sent on a WebSocket when a frame the client sent could not be processed; the socket stays open.</summary>

@@ -4,11 +4,11 @@ namespace Deckhand.Contracts.Events;
 public sealed record ErrorClassification
 {
     /// <summary>auth, quota, rate_limit, config, transient, agent_action, internal, unknown.</summary>
-    public string Kind { get; init; } = "unknown";
-    public bool Retryable { get; init; }
+    public string Kind { get; set; } = "unknown";
+    public bool Retryable { get; set; }
     /// <summary>none, retry, settings.</summary>
-    public string UserAction { get; init; } = "none";
-    public string? ErrorId { get; init; }
+    public string UserAction { get; set; } = "none";
+    public string? ErrorId { get; set; }
 
     public static ErrorClassification Unknown { get; } = new();
 

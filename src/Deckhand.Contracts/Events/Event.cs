@@ -29,14 +29,14 @@ namespace Deckhand.Contracts.Events;
 [JsonDerivedType(typeof(ServerErrorEvent), nameof(ServerErrorEvent))]
 public abstract record Event
 {
-    public string Id { get; init; } = NewId();
+    public string Id { get; set; } = NewId();
 
     /// <summary>Naive local ISO time with microseconds, as OpenHands writes it.</summary>
-    public string Timestamp { get; init; } = Now();
+    public string Timestamp { get; set; } = Now();
 
-    public EventSource Source { get; init; }
+    public EventSource Source { get; set; }
 
-    public string? ParentId { get; init; }
+    public string? ParentId { get; set; }
 
     /// <summary>The <c>kind</c> discriminator value (the OpenHands class name).</summary>
     [JsonIgnore]

@@ -10,37 +10,37 @@ public sealed record SystemPromptEvent : Event
 {
     public SystemPromptEvent() => Source = EventSource.Agent;
     public required TextContent SystemPrompt { get; init; }
-    public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
-    public TextContent? DynamicContext { get; init; }
+    public IReadOnlyList<ToolDefinition> Tools { get; set; } = [];
+    public TextContent? DynamicContext { get; set; }
 }
 
 /// <summary>A chat message from the user or the agent.</summary>
 public sealed record MessageEvent : Event
 {
     public required Message LlmMessage { get; init; }
-    public string? LlmResponseId { get; init; }
-    public IReadOnlyList<string> ActivatedSkills { get; init; } = [];
-    public IReadOnlyList<TextContent> ExtendedContent { get; init; } = [];
-    public string? Sender { get; init; }
-    public JsonElement? CriticResult { get; init; }
+    public string? LlmResponseId { get; set; }
+    public IReadOnlyList<string> ActivatedSkills { get; set; } = [];
+    public IReadOnlyList<TextContent> ExtendedContent { get; set; } = [];
+    public string? Sender { get; set; }
+    public JsonElement? CriticResult { get; set; }
 }
 
 /// <summary>A tool call the agent made. <see cref="Action"/> is null when the call could not be validated.</summary>
 public sealed record ActionEvent : Event
 {
     public ActionEvent() => Source = EventSource.Agent;
-    public IReadOnlyList<TextContent> Thought { get; init; } = [];
-    public string? ReasoningContent { get; init; }
-    public IReadOnlyList<JsonElement> ThinkingBlocks { get; init; } = [];
-    public JsonElement? ResponsesReasoningItem { get; init; }
-    public ToolAction? Action { get; init; }
+    public IReadOnlyList<TextContent> Thought { get; set; } = [];
+    public string? ReasoningContent { get; set; }
+    public IReadOnlyList<JsonElement> ThinkingBlocks { get; set; } = [];
+    public JsonElement? ResponsesReasoningItem { get; set; }
+    public ToolAction? Action { get; set; }
     public required string ToolName { get; init; }
     public required string ToolCallId { get; init; }
     public required MessageToolCall ToolCall { get; init; }
     public required string LlmResponseId { get; init; }
-    public SecurityRisk SecurityRisk { get; init; } = SecurityRisk.Unknown;
-    public JsonElement? CriticResult { get; init; }
-    public string? Summary { get; init; }
+    public SecurityRisk SecurityRisk { get; set; } = SecurityRisk.Unknown;
+    public JsonElement? CriticResult { get; set; }
+    public string? Summary { get; set; }
 }
 
 /// <summary>The result of running an action.</summary>
@@ -51,7 +51,7 @@ public sealed record ObservationEvent : Event
     public required string ToolCallId { get; init; }
     public required ToolObservation Observation { get; init; }
     public required string ActionId { get; init; }
-    public IReadOnlyList<TextContent> ExtendedContent { get; init; } = [];
+    public IReadOnlyList<TextContent> ExtendedContent { get; set; } = [];
 }
 
 /// <summary>An action the user (or a hook) refused to run.</summary>
@@ -61,8 +61,8 @@ public sealed record UserRejectObservation : Event
     public required string ToolName { get; init; }
     public required string ToolCallId { get; init; }
     public required string ActionId { get; init; }
-    public string RejectionReason { get; init; } = "User rejected the action.";
-    public string RejectionSource { get; init; } = "user";
+    public string RejectionReason { get; set; } = "User rejected the action.";
+    public string RejectionSource { get; set; } = "user";
 }
 
 /// <summary>A tool call that failed before or while running; the model sees <see cref="Error"/> as the tool result.</summary>
@@ -72,5 +72,5 @@ public sealed record AgentErrorEvent : Event
     public required string ToolName { get; init; }
     public required string ToolCallId { get; init; }
     public required string Error { get; init; }
-    public ErrorClassification Classification { get; init; } = ErrorClassification.Unknown;
+    public ErrorClassification Classification { get; set; } = ErrorClassification.Unknown;
 }

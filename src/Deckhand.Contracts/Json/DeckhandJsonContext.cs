@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Deckhand.Contracts.Content;
@@ -10,6 +11,11 @@ using Deckhand.Contracts.Tools;
 namespace Deckhand.Contracts.Json;
 
 /// <summary>The one source-generated JSON context, shared by HTTP, WebSocket, storage and CLI.</summary>
+/// <remarks>
+/// Contract properties with a default are <c>{ get; set; }</c>, not <c>init</c>: the source generator sets every
+/// init-only property in its object initializer, so a field missing from the JSON would lose its default
+/// (dotnet/runtime#84484). <c>required</c> properties stay <c>init</c>. DefaultsTests guards this.
+/// </remarks>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     AllowOutOfOrderMetadataProperties = true,
@@ -58,16 +64,22 @@ public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 /// </summary>
 public static class DeckhandJson
 {
-    public static DeckhandJsonContext Wire { get; } = DeckhandJsonContext.Default;
+    // JSON APIs need no HTML-safe escaping; relaxed escaping keeps messages such as 'x' readable.
+    public static DeckhandJsonContext Wire { get; } = new(new JsonSerializerOptions(DeckhandJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     public static DeckhandJsonContext Compact { get; } = new(new JsonSerializerOptions(DeckhandJsonContext.Default.Options)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
     public static DeckhandJsonContext Storage { get; } = new(new JsonSerializerOptions(DeckhandJsonContext.Default.Options)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new PlaintextSecretConverter() },
     });
 

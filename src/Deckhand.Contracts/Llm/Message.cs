@@ -17,18 +17,18 @@ public enum MessageRole
 /// <summary>An LLM message as OpenHands stores it inside <c>MessageEvent.llm_message</c>.</summary>
 public sealed record Message
 {
-    public MessageRole Role { get; init; } = MessageRole.User;
+    public MessageRole Role { get; set; } = MessageRole.User;
 
     /// <summary>Accepts a bare string (coerced to one text part) or null, like OpenHands' Message model.</summary>
     [JsonConverter(typeof(LenientContentListConverter))]
-    public IReadOnlyList<ContentItem> Content { get; init; } = [];
+    public IReadOnlyList<ContentItem> Content { get; set; } = [];
 
-    public IReadOnlyList<MessageToolCall>? ToolCalls { get; init; }
-    public string? ToolCallId { get; init; }
-    public string? Name { get; init; }
-    public string? ReasoningContent { get; init; }
-    public IReadOnlyList<JsonElement> ThinkingBlocks { get; init; } = [];
-    public JsonElement? ResponsesReasoningItem { get; init; }
+    public IReadOnlyList<MessageToolCall>? ToolCalls { get; set; }
+    public string? ToolCallId { get; set; }
+    public string? Name { get; set; }
+    public string? ReasoningContent { get; set; }
+    public IReadOnlyList<JsonElement> ThinkingBlocks { get; set; } = [];
+    public JsonElement? ResponsesReasoningItem { get; set; }
 
     /// <summary>All text parts joined with newlines.</summary>
     public string Text() => ContentText.Join(Content);
@@ -38,8 +38,8 @@ public sealed record Message
 public sealed record MessageToolCall
 {
     public required string Id { get; init; }
-    public string? ResponsesItemId { get; init; }
+    public string? ResponsesItemId { get; set; }
     public required string Name { get; init; }
     public required string Arguments { get; init; }
-    public string Origin { get; init; } = "completion";
+    public string Origin { get; set; } = "completion";
 }

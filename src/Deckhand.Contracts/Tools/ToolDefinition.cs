@@ -8,9 +8,9 @@ public sealed record ToolDefinition
 {
     public required string Description { get; init; }
     public required string ActionType { get; init; }
-    public string? ObservationType { get; init; }
-    public ToolAnnotations? Annotations { get; init; }
-    public JsonElement? Meta { get; init; }
+    public string? ObservationType { get; set; }
+    public ToolAnnotations? Annotations { get; set; }
+    public JsonElement? Meta { get; set; }
     /// <summary>The OpenHands tool class name, e.g. <c>FinishTool</c>.</summary>
     public required string Kind { get; init; }
     public required string Title { get; init; }
@@ -19,11 +19,11 @@ public sealed record ToolDefinition
 /// <summary>MCP-style hints; these keys are camelCase on the wire.</summary>
 public sealed record ToolAnnotations
 {
-    [JsonPropertyName("title")] public string? Title { get; init; }
-    [JsonPropertyName("readOnlyHint")] public bool ReadOnlyHint { get; init; }
-    [JsonPropertyName("destructiveHint")] public bool DestructiveHint { get; init; }
-    [JsonPropertyName("idempotentHint")] public bool IdempotentHint { get; init; }
-    [JsonPropertyName("openWorldHint")] public bool OpenWorldHint { get; init; }
+    [JsonPropertyName("title")] public string? Title { get; set; }
+    [JsonPropertyName("readOnlyHint")] public bool ReadOnlyHint { get; set; }
+    [JsonPropertyName("destructiveHint")] public bool DestructiveHint { get; set; }
+    [JsonPropertyName("idempotentHint")] public bool IdempotentHint { get; set; }
+    [JsonPropertyName("openWorldHint")] public bool OpenWorldHint { get; set; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<SecurityRisk>))]

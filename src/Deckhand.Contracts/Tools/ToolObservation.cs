@@ -9,8 +9,8 @@ namespace Deckhand.Contracts.Tools;
 [JsonDerivedType(typeof(ThinkObservation), nameof(ThinkObservation))]
 public abstract record ToolObservation
 {
-    public IReadOnlyList<ContentItem> Content { get; init; } = [];
-    public bool IsError { get; init; }
+    public IReadOnlyList<ContentItem> Content { get; set; } = [];
+    public bool IsError { get; set; }
 
     public string Text() => ContentText.Join(Content);
 }

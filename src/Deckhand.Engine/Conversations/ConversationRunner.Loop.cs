@@ -28,6 +28,9 @@ public sealed partial class ConversationRunner
             _rerunRequested = true;
             return RunStart.AlreadyRunning;
         }
+        // Flip to running now, not when the loop first gets the gate, so a client that reads right after /run sees it.
+        if (_snapshot.State.ExecutionStatus is not (ExecutionStatus.Finished or ExecutionStatus.Running))
+            AppendLocked([], s => s with { ExecutionStatus = ExecutionStatus.Running });
         _loopActive = true;
         _interruptRequested = false;
         _rerunRequested = false;
@@ -50,9 +53,9 @@ public sealed partial class ConversationRunner
                 try
                 {
                     var status = _snapshot.State.ExecutionStatus;
-                    // A run (re)starts idle, paused, errored, stuck or confirmation-waiting conversations; after that the
-                    // loop goes on only while running, or idle because a message arrived mid-step.
-                    var proceed = first ? status is not ExecutionStatus.Finished : status is ExecutionStatus.Idle or ExecutionStatus.Running;
+                    // StartLoopLocked set the status to running (unless the conversation was finished); after that the loop
+                    // goes on while running, or idle because a message arrived mid-step.
+                    var proceed = status is ExecutionStatus.Running || (!first && status is ExecutionStatus.Idle);
                     if (!proceed || cancellationToken.IsCancellationRequested)
                     {
                         _loopActive = false;

@@ -38,7 +38,7 @@ public static class AgentServerApp
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeckhandJsonContext.Default);
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
         });
-        builder.Services.AddOpenApi("openapi", o => o.AddDocumentTransformer((doc, _, _) =>
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Deckhand agent-server";
             doc.Info.Description = "OpenHands-compatible agent-server API.";

@@ -69,11 +69,12 @@ public static class JsonBody
     {
         var path = ex.Path is { Length: > 0 } p ? p.TrimStart('$').TrimStart('.') : "";
         var location = path.Length == 0 ? new[] { "body" } : ["body", .. path.Split('.', StringSplitOptions.RemoveEmptyEntries)];
-        var message = Clean(ex.Message);
-        var type = message.Contains("discriminator", StringComparison.OrdinalIgnoreCase) ? "union_tag_invalid"
-            : message.Contains("missing required", StringComparison.OrdinalIgnoreCase) ? "missing"
-            : message.Contains("could not be converted", StringComparison.OrdinalIgnoreCase) ? "type_error"
+        var raw = ex.Message;
+        var type = raw.Contains("discriminator", StringComparison.OrdinalIgnoreCase) ? "union_tag_invalid"
+            : raw.Contains("missing required", StringComparison.OrdinalIgnoreCase) ? "missing"
+            : raw.Contains("could not be converted", StringComparison.OrdinalIgnoreCase) ? "type_error"
             : "json_invalid";
+        var message = Clean(raw);
         return new FieldProblem(type, location, message);
     }
 
@@ -82,11 +83,26 @@ public static class JsonBody
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut > 0)
             message = message[..cut];
+        var convert = message.IndexOf("could not be converted to ", StringComparison.Ordinal);
+        if (convert > 0)
+            return "Wrong type: expected " + Friendly(message[(convert + 26)..].TrimEnd('.')) + ".";
         return message
             .Replace("Deckhand.Contracts.", "", StringComparison.Ordinal)
             .Replace("System.Collections.Generic.", "", StringComparison.Ordinal)
             .Replace("System.", "", StringComparison.Ordinal);
     }
+
+    private static string Friendly(string clrType) => clrType.Replace("System.", "", StringComparison.Ordinal) switch
+    {
+        "Int32" or "Int64" or "Nullable`1[Int32]" or "Nullable`1[Int64]" => "an integer",
+        "Double" or "Single" or "Nullable`1[Double]" => "a number",
+        "Boolean" or "Nullable`1[Boolean]" => "true or false",
+        "String" => "a string",
+        "Guid" or "Nullable`1[Guid]" => "a UUID string",
+        var other when other.Contains("List", StringComparison.Ordinal) || other.Contains("[]", StringComparison.Ordinal) => "an array",
+        var other when other.Contains("Dictionary", StringComparison.Ordinal) => "an object",
+        var other => "a value of type " + other.Split('.')[^1],
+    };
 
     private sealed class BodyTooLargeException : Exception;
 }
