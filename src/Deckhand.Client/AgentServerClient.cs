@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Deckhand.Contracts.Content;
+using Deckhand.Contracts.Conversations;
+using Deckhand.Contracts.Json;
+using Deckhand.Contracts.Llm;
+
+namespace Deckhand.Client;
+
+/// <summary>
+/// Typed client for an agent-server's REST API. Non-success answers throw <see cref="AgentServerException"/>
+/// carrying the status code and the server's <c>detail</c>.
+/// </summary>
+public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = null)
+{
+    public const string SessionKeyHeader = "X-Session-API-Key";
+
+    public Uri BaseAddress => http.BaseAddress!;
+
+    public string? SessionApiKey => sessionApiKey;
+
+    /// <summary>Creates a conversation; <c>Created</c> is false when the id already existed (HTTP 200).</summary>
+    public async Task<(ConversationInfo Info, bool Created)> CreateConversationAsync(StartConversationRequest request,
+        CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "api/conversations",
+            JsonContent.Create(request, DeckhandJson.Wire.StartConversationRequest), cancellationToken);
+        var info = await ReadAsync(response, DeckhandJson.Wire.ConversationInfo, cancellationToken);
+        return (info, response.StatusCode == HttpStatusCode.Created);
+    }
+
+    public async Task<ConversationInfo?> GetConversationAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/conversations/{id}", null, cancellationToken, allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync(response, DeckhandJson.Wire.ConversationInfo, cancellationToken);
+    }
+
+    public async Task<ConversationPage> SearchConversationsAsync(string query = "", CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "api/conversations/search" + query, null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.ConversationPage, cancellationToken);
+    }
+
+    public Task RunAsync(Guid id, CancellationToken cancellationToken = default) => PostAsync($"api/conversations/{id}/run", cancellationToken);
+
+    public Task PauseAsync(Guid id, CancellationToken cancellationToken = default) => PostAsync($"api/conversations/{id}/pause", cancellationToken);
+
+    public Task InterruptAsync(Guid id, CancellationToken cancellationToken = default) => PostAsync($"api/conversations/{id}/interrupt", cancellationToken);
+
+    public async Task DeleteConversationAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"api/conversations/{id}", null, cancellationToken);
+    }
+
+    public async Task SendMessageAsync(Guid id, string text, bool run, CancellationToken cancellationToken = default)
+    {
+        var request = new SendMessageRequest { Role = MessageRole.User, Content = [new TextContent(text)], Run = run };
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/events",
+            JsonContent.Create(request, DeckhandJson.Wire.SendMessageRequest), cancellationToken);
+    }
+
+    /// <summary>One page of events; <paramref name="query"/> is the raw query string (e.g. <c>?kind=MessageEvent</c>).</summary>
+    public async Task<EventPage> SearchEventsAsync(Guid id, string query = "", CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/conversations/{id}/events/search{query}", null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.EventPage, cancellationToken);
+    }
+
+    /// <summary>Every event of a conversation, paging through search.</summary>
+    public async Task<List<Contracts.Events.Event>> AllEventsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var all = new List<Contracts.Events.Event>();
+        string? page = null;
+        do
+        {
+            var result = await SearchEventsAsync(id, page is null ? "?limit=100" : $"?limit=100&page_id={page}", cancellationToken);
+            all.AddRange(result.Items);
+            page = result.NextPageId;
+        }
+        while (page is not null);
+        return all;
+    }
+
+    public async Task<string> GetFinalResponseAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/conversations/{id}/agent_final_response", null, cancellationToken);
+        return (await ReadAsync(response, DeckhandJson.Wire.AgentFinalResponse, cancellationToken)).Response;
+    }
+
+    /// <summary>Opens <c>/sockets/events/{id}</c>; see <see cref="EventSocket"/>.</summary>
+    public Task<EventSocket> ConnectEventsAsync(Guid id, EventSocketOptions? options = null, CancellationToken cancellationToken = default) =>
+        EventSocket.ConnectAsync(BaseAddress, id, sessionApiKey, options ?? new EventSocketOptions(), cancellationToken);
+
+    private async Task PostAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, path, null, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken,
+        bool allowNotFound = false)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (sessionApiKey is not null)
+            request.Headers.Add(SessionKeyHeader, sessionApiKey);
+        var response = await http.SendAsync(request, cancellationToken);
+        if (response.IsSuccessStatusCode || (allowNotFound && response.StatusCode == HttpStatusCode.NotFound))
+            return response;
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        response.Dispose();
+        throw new AgentServerException(response.StatusCode, Detail(body));
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> info, CancellationToken cancellationToken) =>
+        await response.Content.ReadFromJsonAsync(info, cancellationToken)
+        ?? throw new AgentServerException(response.StatusCode, "Empty response body.");
+
+    private static string Detail(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("detail", out var detail))
+                return detail.ValueKind == JsonValueKind.String ? detail.GetString()! : detail.GetRawText();
+        }
+        catch (JsonException)
+        {
+        }
+        return body;
+    }
+}
+
+/// <summary>A non-success answer from the agent-server.</summary>
+public sealed class AgentServerException(HttpStatusCode status, string detail) : Exception($"HTTP {(int)status}: {detail}")
+{
+    public HttpStatusCode StatusCode { get; } = status;
+    public string Detail { get; } = detail;
+}
