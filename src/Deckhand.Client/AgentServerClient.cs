@@ -26,7 +26,8 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Post, "api/conversations",
-            JsonContent.Create(request, DeckhandJson.Wire.StartConversationRequest), cancellationToken);
+            // Storage options write secrets in plain text: the server needs the real API key.
+            JsonContent.Create(request, DeckhandJson.Storage.StartConversationRequest), cancellationToken);
         var info = await ReadAsync(response, DeckhandJson.Wire.ConversationInfo, cancellationToken);
         return (info, response.StatusCode == HttpStatusCode.Created);
     }

@@ -39,9 +39,14 @@ public sealed record UpdateConversationRequest
     public IReadOnlyDictionary<string, string>? Tags { get; set; }
 }
 
-public sealed record ConversationPage(IReadOnlyList<ConversationInfo> Items, string? NextPageId);
+public sealed record ConversationPage(
+    IReadOnlyList<ConversationInfo> Items,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextPageId);
 
-public sealed record EventPage(IReadOnlyList<Events.Event> Items, string? NextPageId);
+/// <summary>A page of events; <c>next_page_id</c> is always written, null on the last page.</summary>
+public sealed record EventPage(
+    IReadOnlyList<Events.Event> Items,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] string? NextPageId);
 
 public sealed record SuccessResponse(bool Success)
 {

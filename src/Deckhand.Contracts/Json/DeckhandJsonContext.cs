@@ -60,7 +60,8 @@ public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 /// <summary>
 /// The three ways Deckhand writes JSON, all from <see cref="DeckhandJsonContext"/>:
 /// <see cref="Wire"/> (responses; nulls written, secrets redacted), <see cref="Compact"/> (events on sockets and in
-/// searches; nulls omitted, secrets redacted) and <see cref="Storage"/> (the database; nulls omitted, secrets kept).
+/// searches; nulls omitted, secrets redacted) and <see cref="Storage"/> (nulls omitted, secrets kept: the database, and
+/// requests a client sends, whose secrets must reach the server).
 /// </summary>
 public static class DeckhandJson
 {

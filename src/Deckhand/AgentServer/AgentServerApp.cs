@@ -22,7 +22,12 @@ public static class AgentServerApp
                 $"Refusing to listen on {options.Host} without a session API key: anyone on the network could drive the agent. "
                 + "Set --session-api-key (or SESSION_API_KEY), or bind to 127.0.0.1.");
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // No appsettings watchers (each costs an inotify instance) and no hosting-startup assembly scan.
+            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

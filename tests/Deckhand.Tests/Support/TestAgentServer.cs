@@ -1,0 +1,64 @@
+using Deckhand.AgentServer;
+using Deckhand.Client;
+using Deckhand.Engine.Conversations;
+using Deckhand.Testing.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Deckhand.Tests.Support;
+
+/// <summary>The real agent-server on a free loopback port, in this process, with its own data directory.</summary>
+public sealed class TestAgentServer : IAsyncDisposable
+{
+    private readonly bool _ownsDataDir;
+
+    private TestAgentServer(WebApplication app, Uri baseUrl, string dataDir, bool ownsDataDir, string? key)
+    {
+        App = app;
+        BaseUrl = baseUrl;
+        DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
+        Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        Client = new AgentServerClient(Http, key);
+    }
+
+    public WebApplication App { get; }
+    public Uri BaseUrl { get; }
+    public string DataDir { get; }
+    public HttpClient Http { get; }
+    public AgentServerClient Client { get; }
+    public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
+
+    public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
+        TimeSpan? idleUnloadAfter = null)
+    {
+        var owns = dataDir is null;
+        dataDir ??= TempDir.Create("deckhand-server");
+        var app = AgentServerApp.Build(new AgentServerOptions
+        {
+            Port = 0,
+            DataDir = dataDir,
+            SessionApiKeys = keys ?? [],
+            IdleUnloadAfter = idleUnloadAfter ?? TimeSpan.FromMinutes(20),
+        }, services => services.AddSingleton<IHostLifetime, QuietHostLifetime>());
+        await app.StartAsync();
+        await app.Services.GetRequiredService<ConversationService>().StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestAgentServer(app, new Uri(address.TrimEnd('/') + "/"), dataDir, owns, keys?.FirstOrDefault());
+    }
+
+    /// <summary>A client with a different (or no) session key.</summary>
+    public AgentServerClient ClientWithKey(string? key) => new(Http, key);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        if (_ownsDataDir)
+            TempDir.Delete(DataDir);
+    }
+}
