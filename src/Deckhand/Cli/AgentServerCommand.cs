@@ -45,7 +45,9 @@ public static class AgentServerCommand
             {
                 await app.StartAsync(cancellationToken);
                 await app.Services.GetRequiredService<Engine.Conversations.ConversationService>().StartAsync(cancellationToken);
-                var address = app.Urls.FirstOrDefault() ?? $"http://{options.Host}:{options.Port}";
+                var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                    .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                    ?? $"http://{options.Host}:{options.Port}";
                 Console.WriteLine($"deckhand agent-server listening on {address} (data: {options.DataDir}, auth: {(options.AuthEnabled ? "session key" : "none, loopback only")})");
                 await app.WaitForShutdownAsync(cancellationToken);
             }

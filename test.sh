@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every Deckhand test on a fresh machine: installs what the tests need, builds, runs all test projects,
+# and ends with the plain line "N passed, N failed". Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+results=".test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+fail_setup() {
+  echo "$1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+# What the tests need beyond the .NET SDK (git for later workspace tests). Installed only when missing, and only
+# where we may (root, as on CI); elsewhere we say what to install.
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null || fail_setup "apt-get install ${need[*]} failed"
+  else
+    fail_setup "Please install: ${need[*]}"
+  fi
+fi
+
+command -v dotnet >/dev/null 2>&1 || fail_setup "The .NET SDK (dotnet) is required; see global.json for the version."
+
+dotnet build Deckhand.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || fail_setup "Build failed."
+
+# Each test project runs in its own process; a hung test is dumped and killed rather than stalling CI.
+dotnet test Deckhand.slnx -c Release --no-build --nologo \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 5m -- RunConfiguration.TestSessionTimeout=1800000
+status=$?
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(echo "$counters" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p')
+  f=$(echo "$counters" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the runner itself failed (crash, hang, timeout) without a failed test on record
+fi
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
