@@ -27,8 +27,15 @@ public sealed record ConversationState
     public ConversationStats Stats { get; set; } = new();
     public SecretRegistry SecretRegistry { get; set; } = new();
     public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
-    public JsonElement? AgentState { get; set; }
+    /// <summary>Free-form; OpenHands defaults it to <c>{}</c> and its clients reject <c>null</c>.</summary>
+    public JsonElement? AgentState { get; set; } = EmptyObject();
     public JsonElement? HookConfig { get; set; }
+
+    internal static JsonElement EmptyObject()
+    {
+        using var document = JsonDocument.Parse("{}");
+        return document.RootElement.Clone();
+    }
 }
 
 public sealed record SecretRegistry
@@ -69,7 +76,8 @@ public sealed record ConversationInfo
     public string? LeafEventId { get; set; }
     public required ConversationStats Stats { get; init; }
     public required SecretRegistry SecretRegistry { get; init; }
-    public JsonElement? AgentState { get; set; }
+    /// <summary>Free-form; OpenHands defaults it to <c>{}</c> and its clients reject <c>null</c>.</summary>
+    public JsonElement? AgentState { get; set; } = ConversationState.EmptyObject();
     public JsonElement? HookConfig { get; set; }
     public string? Title { get; set; }
     public Metrics? Metrics { get; set; }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Deckhand.Contracts.Content;
+using Deckhand.Contracts.Json;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Tools;
 
@@ -9,8 +11,10 @@ namespace Deckhand.Contracts.Events;
 public sealed record SystemPromptEvent : Event
 {
     public SystemPromptEvent() => Source = EventSource.Agent;
+    [JsonConverter(typeof(TaggedTextContentConverter))]
     public required TextContent SystemPrompt { get; init; }
     public IReadOnlyList<ToolDefinition> Tools { get; set; } = [];
+    [JsonConverter(typeof(TaggedTextContentConverter))]
     public TextContent? DynamicContext { get; set; }
 }
 
@@ -20,6 +24,7 @@ public sealed record MessageEvent : Event
     public required Message LlmMessage { get; init; }
     public string? LlmResponseId { get; set; }
     public IReadOnlyList<string> ActivatedSkills { get; set; } = [];
+    [JsonConverter(typeof(TaggedTextContentListConverter))]
     public IReadOnlyList<TextContent> ExtendedContent { get; set; } = [];
     public string? Sender { get; set; }
     public JsonElement? CriticResult { get; set; }
@@ -29,6 +34,7 @@ public sealed record MessageEvent : Event
 public sealed record ActionEvent : Event
 {
     public ActionEvent() => Source = EventSource.Agent;
+    [JsonConverter(typeof(TaggedTextContentListConverter))]
     public IReadOnlyList<TextContent> Thought { get; set; } = [];
     public string? ReasoningContent { get; set; }
     public IReadOnlyList<JsonElement> ThinkingBlocks { get; set; } = [];
@@ -51,6 +57,7 @@ public sealed record ObservationEvent : Event
     public required string ToolCallId { get; init; }
     public required ToolObservation Observation { get; init; }
     public required string ActionId { get; init; }
+    [JsonConverter(typeof(TaggedTextContentListConverter))]
     public IReadOnlyList<TextContent> ExtendedContent { get; set; } = [];
 }
 
@@ -61,7 +68,7 @@ public sealed record UserRejectObservation : Event
     public required string ToolName { get; init; }
     public required string ToolCallId { get; init; }
     public required string ActionId { get; init; }
-    public string RejectionReason { get; set; } = "User rejected the action.";
+    public string RejectionReason { get; set; } = "User rejected the action";
     public string RejectionSource { get; set; } = "user";
 }
 
