@@ -21,6 +21,8 @@ public sealed class BadInputTests
         { "wrong nested type", """{"workspace":{"working_dir":"/tmp"},"agent":{"llm":{"model":"m","temperature":"hot"}}}""", 422, "temperature" },
         { "missing workspace", "{\"agent\":" + ValidAgent + "}", 422, "workspace" },
         { "missing agent", """{"workspace":{"working_dir":"/tmp"}}""", 422, "agent" },
+        { "policy without kind", $$$"""{"workspace":{"working_dir":"/tmp"},"agent":{{{ValidAgent}}},"confirmation_policy":{}}""", 422, "kind" },
+        { "content part without type", $$$"""{"workspace":{"working_dir":"/tmp"},"agent":{{{ValidAgent}}},"initial_message":{"content":[{"text":"x"}]}}""", 422, "type" },
         { "unknown policy kind", $$$"""{"workspace":{"working_dir":"/tmp"},"agent":{{{ValidAgent}}},"confirmation_policy":{"kind":"YoloMode"}}""", 422, "confirmation_policy" },
         { "unknown content type", $$$"""{"workspace":{"working_dir":"/tmp"},"agent":{{{ValidAgent}}},"initial_message":{"content":[{"type":"video"}]}}""", 422, "initial_message" },
         { "unknown agent kind", """{"workspace":{"working_dir":"/tmp"},"agent":{"kind":"ACPAgent","llm":{"model":"m"}}}""", 422, "kind" },

@@ -43,6 +43,11 @@ public static class JsonBody
         {
             return (default, ApiErrors.Invalid([Explain(ex)]));
         }
+        catch (NotSupportedException ex)
+        {
+            // A polymorphic object without its discriminator surfaces as NotSupportedException.
+            return (default, ApiErrors.Invalid([MissingDiscriminator(ex)]));
+        }
         catch (InvalidOperationException ex)
         {
             return (default, ApiErrors.Invalid("body", Clean(ex.Message), "value_error"));
@@ -76,6 +81,17 @@ public static class JsonBody
             : "json_invalid";
         var message = Clean(raw);
         return new FieldProblem(type, location, message);
+    }
+
+    private static FieldProblem MissingDiscriminator(NotSupportedException ex)
+    {
+        var path = "";
+        var at = ex.Message.IndexOf("Path: $", StringComparison.Ordinal);
+        if (at >= 0)
+            path = ex.Message[(at + 7)..].Split(' ', '|')[0].TrimStart('.');
+        string[] location = path.Length == 0 ? ["body"] : ["body", .. path.Split('.', StringSplitOptions.RemoveEmptyEntries)];
+        return new FieldProblem("union_tag_not_found", location,
+            "This object needs its discriminator: \"kind\" (or \"type\" for message content parts).");
     }
 
     private static string Clean(string message)

@@ -25,6 +25,10 @@ internal static class SocketMessages
         {
             throw new SocketMessageException("ValidationError", JsonBody.Explain(ex).Msg);
         }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
+        {
+            throw new SocketMessageException("ValidationError", "The message is not valid: a content part is missing its \"type\".");
+        }
         if (message is null)
             throw new SocketMessageException("ValidationError", "Expected a message object.");
         if (message.Role != MessageRole.User)
