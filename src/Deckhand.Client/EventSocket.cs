@@ -26,6 +26,8 @@ public sealed record EventSocketOptions
 public sealed class EventSocket : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket;
+    private readonly byte[] _buffer = new byte[16384];
+    private readonly MemoryStream _message = new();
 
     private EventSocket(ClientWebSocket socket) => _socket = socket;
 
@@ -77,14 +79,13 @@ public sealed class EventSocket : IAsyncDisposable
 
     public async Task<string?> ReadTextAsync(CancellationToken cancellationToken = default)
     {
-        var buffer = new byte[16384];
-        using var message = new MemoryStream();
+        _message.SetLength(0);
         while (true)
         {
-            WebSocketReceiveResult result;
+            ValueWebSocketReceiveResult result;
             try
             {
-                result = await _socket.ReceiveAsync(buffer, cancellationToken);
+                result = await _socket.ReceiveAsync(_buffer.AsMemory(), cancellationToken);
             }
             catch (WebSocketException)
             {
@@ -92,9 +93,11 @@ public sealed class EventSocket : IAsyncDisposable
             }
             if (result.MessageType == WebSocketMessageType.Close)
                 return null;
-            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage && _message.Length == 0)
+                return Encoding.UTF8.GetString(_buffer, 0, result.Count);
+            _message.Write(_buffer, 0, result.Count);
             if (result.EndOfMessage)
-                return Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
+                return Encoding.UTF8.GetString(_message.GetBuffer(), 0, (int)_message.Length);
         }
     }
 
@@ -112,5 +115,6 @@ public sealed class EventSocket : IAsyncDisposable
         {
         }
         _socket.Dispose();
+        await _message.DisposeAsync();
     }
 }

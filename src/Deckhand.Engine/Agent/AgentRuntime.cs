@@ -25,6 +25,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
 
     public IReadOnlyList<ITool> Tools { get; } = registry.Resolve(state.Agent.Tools.Select(t => t.Name));
 
+    private readonly MessageBuilder _messages = new();
     private ChatOptions? _chatOptions;
 
     /// <summary>The first event of a conversation: our prompt and the tools, as OpenHands lists them.</summary>
@@ -37,7 +38,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
 
     public async Task StepAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CancellationToken cancellationToken)
     {
-        var messages = MessageBuilder.Build(view);
+        var messages = _messages.Build(view);
         var response = await _llm.Value.GetResponseAsync(messages, ChatOptions(), cancellationToken);
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
         var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);

@@ -9,20 +9,47 @@ using TextContent = Deckhand.Contracts.Content.TextContent;
 namespace Deckhand.Engine.Agent;
 
 /// <summary>
-/// Projects a conversation's events into the messages sent to the model. Actions from one LLM response become one
-/// assistant message; their results follow in call order whatever order they were stored in; a call without a result
-/// gets a placeholder so the history stays valid for every provider; adjacent user messages are merged.
+/// Projects a conversation's events into the messages sent to the model, incrementally: the events of earlier steps
+/// are converted once and kept, so a step costs time for its new events only. Actions from one LLM response become
+/// one assistant message; their results follow in call order whatever order they were stored in; adjacent user
+/// messages are merged. Messages already handed out are never mutated (a merge replaces the last one), so callers may
+/// cache per-message work. A call without a result (only possible right after an interrupt or crash, before it is
+/// closed) gets a placeholder and is not cached.
 /// </summary>
-internal static class MessageBuilder
+internal sealed class MessageBuilder
 {
     public const string ErrorPrefix = "[The tool reported an error.]\n";
     public const string MissingResult = "No result was recorded for this call.";
 
-    public static List<AiChatMessage> Build(IReadOnlyList<Event> events)
+    private readonly List<AiChatMessage> _messages = [];
+    private int _consumed;
+    private string? _firstEventId;
+
+    /// <summary>Messages for <paramref name="events"/>, which must extend the list given last time (else it rebuilds).</summary>
+    public IReadOnlyList<AiChatMessage> Build(IReadOnlyList<Event> events)
     {
-        var results = CollectResults(events);
-        var messages = new List<AiChatMessage>();
-        for (var i = 0; i < events.Count; i++)
+        if (events.Count < _consumed || (events.Count > 0 && events[0].Id != _firstEventId))
+        {
+            _messages.Clear();
+            _consumed = 0;
+            _firstEventId = events.Count > 0 ? events[0].Id : null;
+        }
+        _consumed = Append(_messages, events, _consumed, stopAtOpenCall: true);
+        if (_consumed == events.Count)
+            return _messages;
+        var withOpenCalls = new List<AiChatMessage>(_messages);
+        Append(withOpenCalls, events, _consumed, stopAtOpenCall: false);
+        return withOpenCalls;
+    }
+
+    /// <summary>One-off conversion without caching.</summary>
+    public static IReadOnlyList<AiChatMessage> BuildOnce(IReadOnlyList<Event> events) => new MessageBuilder().Build(events);
+
+    private static int Append(List<AiChatMessage> messages, IReadOnlyList<Event> events, int from, bool stopAtOpenCall)
+    {
+        var results = CollectResults(events, from);
+        var i = from;
+        for (; i < events.Count; i++)
         {
             switch (events[i])
             {
@@ -36,17 +63,18 @@ internal static class MessageBuilder
                     AddMessage(messages, message);
                     break;
                 case ActionEvent first:
-                    var batch = new List<ActionEvent> { first };
-                    while (i + 1 < events.Count && events[i + 1] is ActionEvent next && next.LlmResponseId == first.LlmResponseId)
-                    {
-                        batch.Add(next);
-                        i++;
-                    }
+                    var end = i;
+                    while (end + 1 < events.Count && events[end + 1] is ActionEvent next && next.LlmResponseId == first.LlmResponseId)
+                        end++;
+                    var batch = events.Skip(i).Take(end - i + 1).Cast<ActionEvent>().ToList();
+                    if (stopAtOpenCall && batch.Any(a => !results.ContainsKey(a.ToolCallId)))
+                        return i;
                     AddToolTurn(messages, batch, results);
+                    i = end;
                     break;
             }
         }
-        return messages;
+        return i;
     }
 
     private static void AddMessage(List<AiChatMessage> messages, MessageEvent message)
@@ -76,11 +104,9 @@ internal static class MessageBuilder
                 return; // an empty assistant turn carries nothing and some providers reject it
             contents.Add(new AiTextContent(""));
         }
-        if (role == ChatRole.User && messages.Count > 0 && messages[^1].Role == ChatRole.User
-            && !messages[^1].Contents.Any(c => c is FunctionResultContent))
+        if (role == ChatRole.User && messages.Count > 0 && messages[^1].Role == ChatRole.User)
         {
-            foreach (var content in contents)
-                messages[^1].Contents.Add(content);
+            messages[^1] = new AiChatMessage(ChatRole.User, [.. messages[^1].Contents, .. contents]);
             return;
         }
         messages.Add(new AiChatMessage(role, contents));
@@ -93,9 +119,7 @@ internal static class MessageBuilder
         if (thought.Length > 0)
             contents.Add(new AiTextContent(thought));
         foreach (var action in batch)
-        {
             contents.Add(new FunctionCallContent(action.ToolCallId, action.ToolName) { RawRepresentation = action.ToolCall.Arguments });
-        }
         messages.Add(new AiChatMessage(ChatRole.Assistant, contents));
         foreach (var action in batch)
         {
@@ -104,13 +128,13 @@ internal static class MessageBuilder
         }
     }
 
-    /// <summary>The text the model reads for each answered tool call, by call id.</summary>
-    private static Dictionary<string, string> CollectResults(IReadOnlyList<Event> events)
+    /// <summary>The text the model reads for each answered tool call, by call id (results follow their calls).</summary>
+    private static Dictionary<string, string> CollectResults(IReadOnlyList<Event> events, int from)
     {
         var results = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var e in events)
+        for (var i = from; i < events.Count; i++)
         {
-            switch (e)
+            switch (events[i])
             {
                 case ObservationEvent o:
                     var text = (o.Observation.IsError ? ErrorPrefix : "") + o.Observation.Text();
@@ -129,10 +153,6 @@ internal static class MessageBuilder
         return results;
     }
 
-    private static AIContent Image(string url)
-    {
-        if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
-            return new DataContent(url);
-        return new UriContent(new Uri(url), "image/*");
-    }
+    private static AIContent Image(string url) =>
+        url.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? new DataContent(url) : new UriContent(new Uri(url), "image/*");
 }

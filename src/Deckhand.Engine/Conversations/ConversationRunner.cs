@@ -100,7 +100,7 @@ public sealed partial class ConversationRunner : IAsyncDisposable
         var first = _headSeq + 1;
         var stored = new List<StoredEvent>(all.Count);
         for (var i = 0; i < all.Count; i++)
-            stored.Add(new StoredEvent(first + i, all[i]));
+            stored.Add(new StoredEvent(first + i, all[i]) { Utf8Json = JsonSerializer.SerializeToUtf8Bytes(all[i], DeckhandJson.Compact.Event) });
         _store.Append(Id, first, stored, snapshot);
         Volatile.Write(ref _snapshot, snapshot);
         Interlocked.Exchange(ref _headSeq, first + all.Count - 1);

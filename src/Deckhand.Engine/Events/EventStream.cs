@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Deckhand.Contracts.Json;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Storage;
 
@@ -43,6 +45,30 @@ public static class EventStream
     };
 
     /// <summary>
+    /// As <see cref="ReplayThenLiveAsync"/>, but yields each event's wire JSON: the replay streams the stored bytes
+    /// without deserializing them, and live events reuse the bytes serialized once when they were appended.
+    /// </summary>
+    public static async IAsyncEnumerable<byte[]> ReplayJsonThenLiveAsync(IConversationStore store, Guid conversationId,
+        EventSubscription subscription, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var last = afterSeq;
+        while (true)
+        {
+            var page = store.ReadRawEvents(conversationId, last, PageSize);
+            foreach (var raw in page)
+            {
+                yield return raw.Utf8Json;
+                last = raw.Seq;
+            }
+            if (page.Count < PageSize)
+                break;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        await foreach (var stored in LiveAsync(subscription, last, cancellationToken))
+            yield return stored.Utf8Json ?? JsonSerializer.SerializeToUtf8Bytes(stored.Event, DeckhandJson.Compact.Event);
+    }
+
+    /// <summary>
     /// Replays stored events after <paramref name="afterSeq"/> and then follows <paramref name="subscription"/>
     /// (which must have been taken before this call) until it completes or <paramref name="cancellationToken"/> fires.
     /// </summary>
@@ -61,6 +87,14 @@ public static class EventStream
             if (page.Count < PageSize)
                 break;
         }
+        await foreach (var stored in LiveAsync(subscription, last, cancellationToken))
+            yield return stored;
+    }
+
+    /// <summary>Live events after <paramref name="last"/> (dropping what the replay already sent); transient ones always.</summary>
+    private static async IAsyncEnumerable<StoredEvent> LiveAsync(EventSubscription subscription, long last,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var reader = subscription.Reader;
         while (await reader.WaitToReadAsync(cancellationToken))
         {

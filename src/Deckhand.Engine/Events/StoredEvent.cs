@@ -11,4 +11,10 @@ public sealed record StoredEvent(long Seq, Event Event)
     public const long Transient = 0;
 
     public bool IsTransient => Seq == Transient;
+
+    /// <summary>The event's wire JSON (UTF-8, nulls omitted) when already known, so fan-out serializes once.</summary>
+    public byte[]? Utf8Json { get; init; }
 }
+
+/// <summary>An event as stored: its seq and its wire JSON, for streaming without deserializing.</summary>
+public readonly record struct RawEvent(long Seq, byte[] Utf8Json);

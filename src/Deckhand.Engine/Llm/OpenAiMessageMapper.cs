@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
@@ -10,24 +11,29 @@ namespace Deckhand.Engine.Llm;
 /// <summary>Converts between Microsoft.Extensions.AI messages and the OpenAI SDK's chat types.</summary>
 internal static class OpenAiMessageMapper
 {
+    // The agent hands over the same (never mutated) message objects step after step; converting each once keeps a
+    // step's cost proportional to what is new rather than to the whole history.
+    private static readonly ConditionalWeakTable<AiChatMessage, OaiChatMessage[]> Converted = new();
+
     public static List<OaiChatMessage> ToOpenAi(IEnumerable<AiChatMessage> messages)
     {
         var result = new List<OaiChatMessage>();
         foreach (var message in messages)
-        {
-            if (message.Role == ChatRole.System)
-                result.Add(new SystemChatMessage(TextParts(message)));
-            else if (message.Role == ChatRole.User)
-                result.Add(new UserChatMessage(UserParts(message)));
-            else if (message.Role == ChatRole.Assistant)
-                result.Add(Assistant(message));
-            else if (message.Role == ChatRole.Tool)
-            {
-                foreach (var toolResult in message.Contents.OfType<FunctionResultContent>())
-                    result.Add(new ToolChatMessage(toolResult.CallId, toolResult.Result?.ToString() ?? ""));
-            }
-        }
+            result.AddRange(Converted.GetValue(message, Convert));
         return result;
+    }
+
+    private static OaiChatMessage[] Convert(AiChatMessage message)
+    {
+        if (message.Role == ChatRole.System)
+            return [new SystemChatMessage(TextParts(message))];
+        if (message.Role == ChatRole.User)
+            return [new UserChatMessage(UserParts(message))];
+        if (message.Role == ChatRole.Assistant)
+            return [Assistant(message)];
+        if (message.Role == ChatRole.Tool)
+            return [.. message.Contents.OfType<FunctionResultContent>().Select(r => (OaiChatMessage)new ToolChatMessage(r.CallId, r.Result?.ToString() ?? ""))];
+        return [];
     }
 
     public static ChatResponse FromCompletion(ChatCompletion completion)

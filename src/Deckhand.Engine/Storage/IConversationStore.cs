@@ -16,7 +16,10 @@ public interface IConversationStore : IDisposable
     /// <summary>Creates a conversation with its first snapshot. Returns false when the id already exists.</summary>
     bool Create(ConversationSnapshot snapshot);
 
-    /// <summary>Appends events starting at <paramref name="firstSeq"/> and, when given, replaces the snapshot; one transaction.</summary>
+    /// <summary>
+    /// Appends events starting at <paramref name="firstSeq"/> and, when given, replaces the snapshot; one transaction.
+    /// Events are stored as their wire JSON (<see cref="StoredEvent.Utf8Json"/> when set): events carry no secrets.
+    /// </summary>
     void Append(Guid conversationId, long firstSeq, IReadOnlyList<StoredEvent> events, ConversationSnapshot? snapshot);
 
     void SaveSnapshot(Guid conversationId, ConversationSnapshot snapshot);
@@ -28,6 +31,9 @@ public interface IConversationStore : IDisposable
 
     /// <summary>Events with seq in (afterSeq, upToSeq], oldest first, at most <paramref name="limit"/>.</summary>
     IReadOnlyList<StoredEvent> ReadEvents(Guid conversationId, long afterSeq, int limit, long upToSeq = long.MaxValue);
+
+    /// <summary>Like <see cref="ReadEvents"/> but returns the stored wire JSON without deserializing it.</summary>
+    IReadOnlyList<RawEvent> ReadRawEvents(Guid conversationId, long afterSeq, int limit);
 
     StoredEvent? GetEvent(Guid conversationId, string eventId);
 

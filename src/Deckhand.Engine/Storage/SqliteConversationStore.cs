@@ -39,9 +39,11 @@ public sealed partial class SqliteConversationStore : IConversationStore
 
         _insertEvent = _writer.CreateCommand();
         _insertEvent.CommandText =
-            "INSERT INTO events (conversation_id, seq, id, kind, source, timestamp, search_text, json) VALUES ($c, $seq, $id, $kind, $source, $ts, $text, $json);";
-        foreach (var name in new[] { "$c", "$seq", "$id", "$kind", "$source", "$ts", "$text", "$json" })
+            "INSERT INTO events (conversation_id, seq, id, kind, source, timestamp, search_text, json) VALUES ($c, $seq, $id, $kind, $source, $ts, $text, CAST($json AS TEXT));";
+        foreach (var name in new[] { "$c", "$seq", "$id", "$kind", "$source", "$ts", "$text" })
             _insertEvent.Parameters.Add(new SqliteParameter(name, null));
+        // UTF-8 bytes, stored as TEXT by the CAST in the statement so the log stays readable with any SQLite tool.
+        _insertEvent.Parameters.Add(new SqliteParameter("$json", null));
         _insertEvent.Prepare();
 
         _updateSnapshot = _writer.CreateCommand();
@@ -92,7 +94,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
                 p[4].Value = SourceName(e.Source);
                 p[5].Value = e.Timestamp;
                 p[6].Value = (object?)SearchText(e) ?? DBNull.Value;
-                p[7].Value = JsonSerializer.Serialize(e, DeckhandJson.Storage.Event);
+                p[7].Value = stored.Utf8Json ?? JsonSerializer.SerializeToUtf8Bytes(e, DeckhandJson.Compact.Event);
                 _insertEvent.ExecuteNonQuery();
             }
             if (snapshot is not null)
@@ -154,6 +156,21 @@ public sealed partial class SqliteConversationStore : IConversationStore
         command.Parameters.AddWithValue("$upto", upToSeq);
         command.Parameters.AddWithValue("$limit", limit);
         return ReadStored(command);
+    }
+
+    public IReadOnlyList<RawEvent> ReadRawEvents(Guid conversationId, long afterSeq, int limit)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, json FROM events WHERE conversation_id = $c AND seq > $after ORDER BY seq LIMIT $limit;";
+        command.Parameters.AddWithValue("$c", Key(conversationId));
+        command.Parameters.AddWithValue("$after", afterSeq);
+        command.Parameters.AddWithValue("$limit", limit);
+        var list = new List<RawEvent>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            list.Add(new RawEvent(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
+        return list;
     }
 
     public StoredEvent? GetEvent(Guid conversationId, string eventId)
@@ -244,11 +261,12 @@ public sealed partial class SqliteConversationStore : IConversationStore
         var list = new List<StoredEvent>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
-            list.Add(new StoredEvent(reader.GetInt64(0), DeserializeEvent(reader.GetString(1))));
+        {
+            var json = reader.GetFieldValue<byte[]>(1);
+            list.Add(new StoredEvent(reader.GetInt64(0), JsonSerializer.Deserialize(json, DeckhandJson.Wire.Event)!) { Utf8Json = json });
+        }
         return list;
     }
-
-    private static Event DeserializeEvent(string json) => JsonSerializer.Deserialize(json, DeckhandJson.Storage.Event)!;
 
     private static string SerializeSnapshot(ConversationSnapshot snapshot) =>
         JsonSerializer.Serialize(snapshot, DeckhandJson.Storage.ConversationSnapshot);

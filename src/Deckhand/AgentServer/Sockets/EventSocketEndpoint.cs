@@ -75,8 +75,8 @@ public static class EventSocketEndpoint
         var receiving = ReceiveMessagesAsync(session, service, id, stopping);
         try
         {
-            await foreach (var stored in EventStream.ReplayThenLiveAsync(service.Store, id, subscription, startSeq.Value, cancellationToken))
-                await session.SendAsync(stored.Event, cancellationToken);
+            await foreach (var json in EventStream.ReplayJsonThenLiveAsync(service.Store, id, subscription, startSeq.Value, cancellationToken))
+                await session.SendAsync(json, cancellationToken);
         }
         catch (SubscriberOverflowException)
         {

@@ -33,6 +33,21 @@ internal sealed class SocketSession(WebSocket socket)
         }
     }
 
+    /// <summary>Sends one already-serialized event.</summary>
+    public async Task SendAsync(byte[] utf8Json, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (socket.State == WebSocketState.Open)
+                await socket.SendAsync(utf8Json, WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
     /// <summary>Reads one text message; null when the client closed. Throws <see cref="InvalidDataException"/> for oversized or binary frames.</summary>
     public async Task<string?> ReceiveTextAsync(CancellationToken cancellationToken)
     {
