@@ -117,15 +117,23 @@ public sealed class RunControlTests
     public async Task MessageSentDuringARun_IsPickedUpByThatRun()
     {
         await using var llm = await ScriptedLlmServer.StartAsync();
-        llm.Enqueue(ScriptedReply.Delay(TimeSpan.FromMilliseconds(300), ScriptedReply.ToolCall("think", new { thought = "working" })));
-        llm.Enqueue(ScriptedReply.ToolCall("finish", new { message = "saw it" }));
+        var messageAppended = new TaskCompletionSource();
+        // The first LLM call is held open until the second message is in the log, so it lands mid-run every time.
+        llm.Responder = request =>
+        {
+            if (request.Index > 0)
+                return ScriptedReply.ToolCall("finish", new { message = "saw it" });
+            messageAppended.Task.Wait(Wait.Default);
+            return ScriptedReply.ToolCall("think", new { thought = "working" });
+        };
         await using var server = await TestAgentServer.StartAsync();
         var (created, _) = await server.Client.CreateConversationAsync(Requests.Start(llm.BaseUrl, "first"));
         await llm.WaitForRequestAsync(0, Wait.Default);
         await server.Client.SendMessageAsync(created.Id, "also this", run: true);
+        messageAppended.SetResult();
 
         await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Finished);
         Assert.Equal(2, llm.Requests.Count);
-        Assert.Contains(llm.Requests[1].Messages, m => m.ToString().Contains("also this", StringComparison.Ordinal));
+        Assert.Contains("also this", llm.Requests[1].MessageText(^3));
     }
 }
