@@ -58,6 +58,7 @@ public sealed partial class ConversationRunner
                     var proceed = status is ExecutionStatus.Running || (!first && status is ExecutionStatus.Idle);
                     if (!proceed || cancellationToken.IsCancellationRequested)
                     {
+                        EngineLog.RunEnded(_logger, Id, status.Wire(), iterations);
                         _loopActive = false;
                         _history = null;
                         PublishFullState();
@@ -87,6 +88,7 @@ public sealed partial class ConversationRunner
         }
         catch (Exception ex)
         {
+            EngineLog.RunFailed(_logger, Id, ex is LlmException llm ? llm.Code : ex.GetType().Name, ex);
             await EndLoopAsync(() => FailLocked(ex));
         }
     }
@@ -161,13 +163,14 @@ public sealed partial class ConversationRunner
     /// Crash recovery: a conversation stored as running when the server started was cut off. Its open actions are
     /// closed with an error result and it is set to <c>error</c> with the reason, so <c>/run</c> continues it.
     /// </summary>
-    internal async Task RecoverAfterRestartAsync()
+    /// <returns>How many open tool calls were closed, or null when the conversation did not need recovery.</returns>
+    internal async Task<int?> RecoverAfterRestartAsync()
     {
         await _gate.WaitAsync();
         try
         {
             if (_snapshot.State.ExecutionStatus != ExecutionStatus.Running)
-                return;
+                return null;
             var errors = CloseUnmatchedLocked(
                 "The server restarted while this tool was running, so it did not complete. Check its effects before retrying.",
                 ErrorClassification.Internal);
@@ -175,6 +178,7 @@ public sealed partial class ConversationRunner
                     "The server restarted while this conversation was running. POST /run (or send a message) to continue.")],
                 s => s with { ExecutionStatus = ExecutionStatus.Error });
             _history = null;
+            return errors.Count;
         }
         finally
         {

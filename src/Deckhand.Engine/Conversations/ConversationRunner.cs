@@ -20,6 +20,7 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     private readonly IConversationStore _store;
     private readonly AgentRuntime _agent;
     private readonly TimeProvider _time;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ConversationSnapshot _snapshot;
     private long _headSeq;
@@ -27,8 +28,9 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     private bool _closed;
 
     internal ConversationRunner(IConversationStore store, AgentRuntime agent, ConversationSnapshot snapshot, long headSeq,
-        TimeProvider time, int maxSubscribers)
+        TimeProvider time, int maxSubscribers, Microsoft.Extensions.Logging.ILogger logger)
     {
+        _logger = logger;
         _store = store;
         _agent = agent;
         _snapshot = snapshot;

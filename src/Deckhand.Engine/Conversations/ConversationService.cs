@@ -4,6 +4,8 @@ using Deckhand.Engine.Agent;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Storage;
 using Deckhand.Engine.Tools;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Deckhand.Engine.Conversations;
 
@@ -19,13 +21,15 @@ public sealed class ConversationService : IAsyncDisposable
     private readonly ToolRegistry _tools;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, Lazy<Task<ConversationRunner?>>> _loaded = new();
     private readonly SemaphoreSlim _createLock = new(1, 1);
     private ITimer? _sweeper;
 
     public ConversationService(IConversationStore store, ILlmClientFactory llmFactory, ToolRegistry tools, EngineOptions options,
-        TimeProvider? time = null)
+        TimeProvider? time = null, ILogger<ConversationService>? logger = null)
     {
+        _logger = logger ?? NullLogger<ConversationService>.Instance;
         _store = store;
         _llmFactory = llmFactory;
         _tools = tools;
@@ -45,8 +49,8 @@ public sealed class ConversationService : IAsyncDisposable
         foreach (var id in _store.ListByStatus(ExecutionStatus.Running))
         {
             var runner = await GetAsync(id, cancellationToken);
-            if (runner is not null)
-                await runner.RecoverAfterRestartAsync();
+            if (runner is not null && await runner.RecoverAfterRestartAsync() is { } closed)
+                EngineLog.Recovered(_logger, id, closed);
         }
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, _options.IdleUnloadAfter.Ticks / 2));
         _sweeper = _time.CreateTimer(_ => _ = SweepAsync(), null, period, period);
@@ -164,6 +168,8 @@ public sealed class ConversationService : IAsyncDisposable
             runner.Agent.Dispose();
             unloaded++;
         }
+        if (unloaded > 0)
+            EngineLog.Unloaded(_logger, unloaded);
         return unloaded;
     }
 
@@ -186,7 +192,7 @@ public sealed class ConversationService : IAsyncDisposable
 
     private ConversationRunner NewRunner(ConversationSnapshot snapshot, long headSeq) =>
         new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options), snapshot, headSeq, _time,
-            _options.MaxSubscribersPerConversation);
+            _options.MaxSubscribersPerConversation, _logger);
 
     private static void TryDeleteDirectory(string path)
     {
