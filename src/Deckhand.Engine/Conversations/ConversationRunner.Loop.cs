@@ -116,8 +116,17 @@ public sealed partial class ConversationRunner
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
-            if (!_closed)
-                record();
+            try
+            {
+                if (!_closed)
+                    record();
+            }
+            catch (Exception ex)
+            {
+                // Even if the outcome cannot be recorded (e.g. the disk is full), the loop must not stay marked as
+                // running: that would wedge the conversation. The stored status is what a restart recovers from.
+                EngineLog.RunFailed(_logger, Id, "RecordingFailed", ex);
+            }
             _loopActive = false;
             _history = null;
             PublishFullState();

@@ -24,6 +24,7 @@ public sealed class ConversationService : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Guid, Lazy<Task<ConversationRunner?>>> _loaded = new();
     private readonly SemaphoreSlim _createLock = new(1, 1);
+    private readonly ConcurrentDictionary<Guid, bool> _deleting = new();
     private ITimer? _sweeper;
 
     public ConversationService(IConversationStore store, ILlmClientFactory llmFactory, ToolRegistry tools, EngineOptions options,
@@ -103,6 +104,8 @@ public sealed class ConversationService : IAsyncDisposable
     {
         while (true)
         {
+            if (_deleting.ContainsKey(id))
+                return null;
             var lazy = _loaded.GetOrAdd(id, key => new Lazy<Task<ConversationRunner?>>(() => Task.Run(() => Load(key), CancellationToken.None)));
             var runner = await lazy.Value.WaitAsync(cancellationToken);
             if (runner is not null && !runner.IsClosed)
@@ -142,13 +145,21 @@ public sealed class ConversationService : IAsyncDisposable
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken = default)
     {
         var runner = await GetAsync(id, cancellationToken);
-        if (runner is null)
+        if (runner is null || !_deleting.TryAdd(id, true))
             return false;
-        _loaded.TryRemove(id, out _);
-        await runner.DisposeAsync();
-        var deleted = _store.Delete(id);
-        TryDeleteDirectory(_options.PersistenceDirFor(id));
-        return deleted;
+        try
+        {
+            // From here GetAsync answers "not found", so nothing can reload the conversation while it goes.
+            _loaded.TryRemove(id, out _);
+            await runner.DisposeAsync();
+            var deleted = _store.Delete(id);
+            TryDeleteDirectory(_options.PersistenceDirFor(id));
+            return deleted;
+        }
+        finally
+        {
+            _deleting.TryRemove(id, out _);
+        }
     }
 
     /// <summary>Unloads conversations that are idle, have no subscriber, and were not touched for the idle period.</summary>
