@@ -20,6 +20,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
     private readonly Lock _writeLock = new();
     private readonly SqliteCommand _insertEvent;
     private readonly SqliteCommand _updateSnapshot;
+    private readonly SqliteCommand _readHead;
 
     public SqliteConversationStore(string databasePath)
     {
@@ -52,6 +53,11 @@ public sealed partial class SqliteConversationStore : IConversationStore
         foreach (var name in new[] { "$snap", "$status", "$updated", "$head", "$c" })
             _updateSnapshot.Parameters.Add(new SqliteParameter(name, null));
         _updateSnapshot.Prepare();
+
+        _readHead = _writer.CreateCommand();
+        _readHead.CommandText = "SELECT head_seq FROM conversations WHERE id = $c;";
+        _readHead.Parameters.Add(new SqliteParameter("$c", null));
+        _readHead.Prepare();
     }
 
     public string Kind => "sqlite";
@@ -80,6 +86,13 @@ public sealed partial class SqliteConversationStore : IConversationStore
             using var tx = _writer.BeginTransaction();
             _insertEvent.Transaction = tx;
             _updateSnapshot.Transaction = tx;
+            _readHead.Transaction = tx;
+            _readHead.Parameters[0].Value = key;
+            // The batch must start right after the stored head, or the log would get a gap (or reuse a seq).
+            if (_readHead.ExecuteScalar() is not long head)
+                throw new InvalidOperationException("Conversation not found in the store.");
+            if (firstSeq != head + 1)
+                throw new InvalidOperationException($"Events must continue the log: expected seq {head + 1}, got {firstSeq}.");
             var expected = firstSeq;
             foreach (var stored in events)
             {
@@ -214,6 +227,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
         {
             _insertEvent.Dispose();
             _updateSnapshot.Dispose();
+            _readHead.Dispose();
             _writer.Dispose();
         }
         SqliteConnection.ClearAllPools();
