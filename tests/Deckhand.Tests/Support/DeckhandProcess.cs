@@ -10,6 +10,7 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Task> _pumps = [];
 
     private DeckhandProcess(Process process) => _process = process;
 
@@ -44,8 +45,8 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             info.Environment[name] = value;
         var process = new DeckhandProcess(Process.Start(info)!);
-        process.Pump(process._process.StandardOutput);
-        process.Pump(process._process.StandardError);
+        process._pumps.Add(process.Pump(process._process.StandardOutput));
+        process._pumps.Add(process.Pump(process._process.StandardError));
         process._process.StandardInput.Close(); // "no stdin", as in CI
         return process;
     }
@@ -69,7 +70,7 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
-        _process.WaitForExit(); // flush redirected output
+        await Task.WhenAll(_pumps).WaitAsync(cts.Token); // every line the process wrote has been read
         return _process.ExitCode;
     }
 
@@ -81,7 +82,7 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private void Pump(StreamReader reader) => _ = Task.Run(async () =>
+    private Task Pump(StreamReader reader) => Task.Run(async () =>
     {
         while (await reader.ReadLineAsync() is { } line)
         {
