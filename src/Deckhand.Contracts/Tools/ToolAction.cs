@@ -6,6 +6,11 @@ namespace Deckhand.Contracts.Tools;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(FinishAction), nameof(FinishAction))]
 [JsonDerivedType(typeof(ThinkAction), nameof(ThinkAction))]
+[JsonDerivedType(typeof(TerminalAction), nameof(TerminalAction))]
+[JsonDerivedType(typeof(FileEditorAction), nameof(FileEditorAction))]
+[JsonDerivedType(typeof(TaskTrackerAction), nameof(TaskTrackerAction))]
+[JsonDerivedType(typeof(GlobAction), nameof(GlobAction))]
+[JsonDerivedType(typeof(GrepAction), nameof(GrepAction))]
 public abstract record ToolAction;
 
 public sealed record FinishAction : ToolAction

@@ -7,6 +7,11 @@ namespace Deckhand.Contracts.Tools;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(FinishObservation), nameof(FinishObservation))]
 [JsonDerivedType(typeof(ThinkObservation), nameof(ThinkObservation))]
+[JsonDerivedType(typeof(TerminalObservation), nameof(TerminalObservation))]
+[JsonDerivedType(typeof(FileEditorObservation), nameof(FileEditorObservation))]
+[JsonDerivedType(typeof(TaskTrackerObservation), nameof(TaskTrackerObservation))]
+[JsonDerivedType(typeof(GlobObservation), nameof(GlobObservation))]
+[JsonDerivedType(typeof(GrepObservation), nameof(GrepObservation))]
 public abstract record ToolObservation
 {
     public IReadOnlyList<ContentItem> Content { get; set; } = [];

@@ -23,7 +23,8 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     private readonly Lazy<IChatClient> _llm = new(() => llmFactory.Create(state.Agent.Llm));
     private readonly LlmConfig _llmConfig = state.Agent.Llm;
 
-    public IReadOnlyList<ITool> Tools { get; } = registry.Resolve(state.Agent.Tools.Select(t => t.Name));
+    public IReadOnlyList<ITool> Tools { get; } = registry.Resolve(state.Agent.Tools.Select(t => t.Name),
+        new ToolContext(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id)));
 
     private readonly MessageBuilder _messages = new();
     private ChatOptions? _chatOptions;
@@ -89,5 +90,17 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     {
         if (_llm.IsValueCreated)
             _llm.Value.Dispose();
+        foreach (var tool in Tools)
+        {
+            switch (tool)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
     }
 }

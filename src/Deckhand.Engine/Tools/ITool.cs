@@ -24,7 +24,11 @@ public interface ITool
     Task<ToolObservation> ExecuteAsync(ToolAction action, ToolContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>Where a tool runs: the conversation and its directories.</summary>
+/// <summary>
+/// Where a tool runs: the conversation, its workspace (<see cref="WorkingDir"/>) and its private data folder
+/// (<see cref="PersistenceDir"/>, for task lists and full terminal output). Tools that hold resources (a shell)
+/// implement <see cref="IAsyncDisposable"/>; they are disposed when the conversation is unloaded or deleted.
+/// </summary>
 public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir);
 
 /// <summary>Arguments the model can correct; the message goes back to it.</summary>
