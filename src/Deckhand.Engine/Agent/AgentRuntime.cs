@@ -24,7 +24,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     private readonly LlmConfig _llmConfig = state.Agent.Llm;
 
     public IReadOnlyList<ITool> Tools { get; } = registry.Resolve(state.Agent.Tools.Select(t => t.Name),
-        new ToolContext(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id)));
+        new ToolContext(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation));
 
     private readonly MessageBuilder _messages = new();
     private ChatOptions? _chatOptions;
@@ -75,7 +75,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     }
 
     internal ToolContext ToolContext(Guid conversationId) =>
-        new(conversationId, state.Workspace.WorkingDir, options.PersistenceDirFor(conversationId));
+        new(conversationId, state.Workspace.WorkingDir, options.PersistenceDirFor(conversationId), options.Isolation);
 
     private ChatOptions ChatOptions() => _chatOptions ??= new ChatOptions
     {

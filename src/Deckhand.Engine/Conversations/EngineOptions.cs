@@ -11,6 +11,9 @@ public sealed record EngineOptions
 
     public int MaxSubscribersPerConversation { get; init; } = Events.EventHub.DefaultMaxSubscribers;
 
+    /// <summary>How shells started for conversations are isolated.</summary>
+    public Isolation.IShellIsolation Isolation { get; init; } = new Isolation.NoIsolation();
+
     public string ConversationsDir => Path.Combine(DataDir, "conversations");
 
     public string PersistenceDirFor(Guid id) => Path.Combine(ConversationsDir, id.ToString("N"));

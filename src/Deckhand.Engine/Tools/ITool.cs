@@ -29,7 +29,7 @@ public interface ITool
 /// (<see cref="PersistenceDir"/>, for task lists and full terminal output). Tools that hold resources (a shell)
 /// implement <see cref="IAsyncDisposable"/>; they are disposed when the conversation is unloaded or deleted.
 /// </summary>
-public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir);
+public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir, Isolation.IShellIsolation Isolation);
 
 /// <summary>Arguments the model can correct; the message goes back to it.</summary>
 public sealed class ToolArgumentException(string message) : Exception(message);
