@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -123,5 +124,9 @@ internal static class OpenAiMessageMapper
 
     private static string RawArguments(FunctionCallContent call) =>
         call.RawRepresentation as string
-        ?? JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+        ?? JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), ArgumentsInfo);
+
+    // Through the options' (source-generated) type info rather than the reflection overload: trim- and AOT-safe.
+    private static readonly JsonTypeInfo<IDictionary<string, object?>> ArgumentsInfo =
+        (JsonTypeInfo<IDictionary<string, object?>>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
 }

@@ -41,6 +41,7 @@ public static class AgentServerApp
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeckhandJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, OpenApiJsonContext.Default);
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
         });
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
