@@ -34,8 +34,7 @@ internal sealed class InProcessServer : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(root, "work"));
         Directory.CreateDirectory(Path.Combine(root, "data"));
         var app = AgentServerApp.Build(new AgentServerOptions { Host = "127.0.0.1", Port = 0, DataDir = Path.Combine(root, "data") });
-        await app.StartAsync();
-        await app.Services.GetRequiredService<ConversationService>().StartAsync();
+        await AgentServerApp.StartAsync(app);
         return new InProcessServer(app, root, new Uri(app.Urls.First().TrimEnd('/') + "/"));
     }
 

@@ -81,15 +81,18 @@ public static class AgentServerApp
         app.MapOpenApi("/openapi.json");
 
         // Disposing the host disposes ConversationService (runs stop and are marked paused) and then the store.
-        app.Lifetime.ApplicationStarted.Register(() => state.Ready = true);
         return app;
     }
 
-    /// <summary>Recovers conversations cut off by a crash, then serves until stopped.</summary>
-    public static async Task RunAsync(WebApplication app, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts listening, recovers conversations cut off by a crash, and only then reports ready on <c>/ready</c>, so
+    /// nobody drives a conversation that recovery is still closing.
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
+        await app.StartAsync(cancellationToken);
         await app.Services.GetRequiredService<ConversationService>().StartAsync(cancellationToken);
-        await app.RunAsync();
+        app.Services.GetRequiredService<ServerState>().Ready = true;
     }
 
     /// <summary>Any exception that escaped a handler: 500 with an id to find it in the log, never the exception text.</summary>

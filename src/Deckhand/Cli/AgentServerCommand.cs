@@ -43,8 +43,7 @@ public static class AgentServerCommand
             }
             await using (app)
             {
-                await app.StartAsync(cancellationToken);
-                await app.Services.GetRequiredService<Engine.Conversations.ConversationService>().StartAsync(cancellationToken);
+                await AgentServerApp.StartAsync(app, cancellationToken);
                 var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
                     .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                     ?? $"http://{options.Host}:{options.Port}";

@@ -44,8 +44,7 @@ public sealed class TestAgentServer : IAsyncDisposable
             SessionApiKeys = keys ?? [],
             IdleUnloadAfter = idleUnloadAfter ?? TimeSpan.FromMinutes(20),
         }, services => services.AddSingleton<IHostLifetime, QuietHostLifetime>());
-        await app.StartAsync();
-        await app.Services.GetRequiredService<ConversationService>().StartAsync();
+        await AgentServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestAgentServer(app, new Uri(address.TrimEnd('/') + "/"), dataDir, owns, keys?.FirstOrDefault());
     }
