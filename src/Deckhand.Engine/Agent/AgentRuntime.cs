@@ -27,6 +27,8 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         new ToolContext(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation));
 
     private readonly MessageBuilder _messages = new();
+
+    public int ToolConcurrencyLimit => state.Agent.ToolConcurrencyLimit;
     private ChatOptions? _chatOptions;
 
     /// <summary>The first event of a conversation: our prompt and the tools, as OpenHands lists them.</summary>

@@ -119,7 +119,7 @@ internal sealed class MessageBuilder
         if (thought.Length > 0)
             contents.Add(new AiTextContent(thought));
         foreach (var action in batch)
-            contents.Add(new FunctionCallContent(action.ToolCallId, action.ToolName) { RawRepresentation = action.ToolCall.Arguments });
+            contents.Add(new FunctionCallContent(action.ToolCallId, action.ToolCall.Name) { RawRepresentation = action.ToolCall.Arguments });
         messages.Add(new AiChatMessage(ChatRole.Assistant, contents));
         foreach (var action in batch)
         {

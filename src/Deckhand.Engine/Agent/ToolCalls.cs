@@ -38,15 +38,67 @@ internal static class ToolCalls
         await conversation.AppendAsync(recorded, s => s with { Stats = stats }, CancellationToken.None);
 
         var context = agent.ToolContext(conversation.Id);
-        foreach (var (action, tool) in runnable)
+        if (agent.ToolConcurrencyLimit <= 1 || runnable.Count <= 1)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var result = await ExecuteAsync(tool, action, context, cancellationToken);
-            var finished = action.Action is FinishAction && result is ObservationEvent;
-            await conversation.AppendAsync([result],
-                finished ? s => s with { ExecutionStatus = ExecutionStatus.Finished } : null, CancellationToken.None);
+            // One at a time: each result is recorded the moment it is known.
+            foreach (var (action, tool) in runnable)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var result = await ExecuteAsync(tool, action, context, cancellationToken);
+                await conversation.AppendAsync([result], FinishedIf([(action, result)]), CancellationToken.None);
+            }
+            return;
+        }
+        var results = await RunConcurrentlyAsync(runnable, context, agent.ToolConcurrencyLimit, cancellationToken);
+        await conversation.AppendAsync([.. results.Select(r => r.Result)], FinishedIf(results), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs up to <paramref name="limit"/> calls at once, never two with the same concurrency key together, and
+    /// returns the results in call order (so they are recorded in the order the model made the calls).
+    /// </summary>
+    private static async Task<(ActionEvent Action, Event Result)[]> RunConcurrentlyAsync(List<(ActionEvent Event, ITool Tool)> runnable,
+        ToolContext context, int limit, CancellationToken cancellationToken)
+    {
+        using var slots = new SemaphoreSlim(limit);
+        var keys = runnable.Select(r => r.Tool.ConcurrencyKey(r.Event.Action!)).Distinct(StringComparer.Ordinal)
+            .ToDictionary(k => k, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
+        try
+        {
+            return await Task.WhenAll(runnable.Select(async r =>
+            {
+                var key = keys[r.Tool.ConcurrencyKey(r.Event.Action!)];
+                await slots.WaitAsync(cancellationToken);
+                try
+                {
+                    await key.WaitAsync(cancellationToken);
+                    try
+                    {
+                        return (r.Event, await ExecuteAsync(r.Tool, r.Event, context, cancellationToken));
+                    }
+                    finally
+                    {
+                        key.Release();
+                    }
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }));
+        }
+        finally
+        {
+            foreach (var key in keys.Values)
+                key.Dispose();
         }
     }
+
+    /// <summary>A successful finish call ends the turn, in the same commit as its result.</summary>
+    private static Func<ConversationState, ConversationState>? FinishedIf(IEnumerable<(ActionEvent Action, Event Result)> results) =>
+        results.Any(r => r.Action.Action is FinishAction && r.Result is ObservationEvent)
+            ? s => s with { ExecutionStatus = ExecutionStatus.Finished }
+            : null;
 
     private static async Task<Event> ExecuteAsync(ITool tool, ActionEvent action, ToolContext context, CancellationToken cancellationToken)
     {
@@ -91,7 +143,8 @@ internal static class ToolCalls
         {
             Thought = thought.Length > 0 ? [new TextContent(thought)] : [],
             Action = action,
-            ToolName = call.Name,
+            // The tool that ran (an alias such as "bash" resolves to "terminal"); tool_call keeps what the model sent.
+            ToolName = action is null ? call.Name : ToolNames.Resolve(tools, call.Name)?.Name ?? call.Name,
             ToolCallId = call.CallId,
             ToolCall = toolCall,
             LlmResponseId = responseId,
@@ -104,7 +157,7 @@ internal static class ToolCalls
             return new Parsed(action, null, Failure(action, error, ErrorClassification.AgentOutcome));
         }
 
-        var tool = tools.FirstOrDefault(t => t.Name == call.Name);
+        var tool = ToolNames.Resolve(tools, call.Name);
         if (tool is null)
             return Invalid($"Tool '{call.Name}' not found. Available: [{string.Join(", ", tools.Select(t => $"'{t.Name}'"))}]");
 

@@ -22,6 +22,12 @@ public interface ITool
     ToolAction Parse(JsonElement arguments);
 
     Task<ToolObservation> ExecuteAsync(ToolAction action, ToolContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls with the same key never run at the same time when the agent runs tool calls concurrently. By default a
+    /// tool runs one call at a time; a tool whose calls are independent (per file, say) returns a finer key.
+    /// </summary>
+    string ConcurrencyKey(ToolAction action) => "tool:" + Name;
 }
 
 /// <summary>
