@@ -64,4 +64,42 @@ public sealed class CrashRecoveryTests
             TempDir.Delete(dataDir);
         }
     }
+
+    [Fact]
+    public async Task SigtermMidRun_StopsCleanly_AndTheConversationIsPausedNotLost()
+    {
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        llm.Enqueue(ScriptedReply.Hang());
+        var dataDir = TempDir.Create("deckhand-term");
+        try
+        {
+            Guid id;
+            var (first, url) = await DeckhandProcess.StartServerAsync(dataDir);
+            await using (first)
+            {
+                using var http = new HttpClient { BaseAddress = url };
+                (var created, _) = await new AgentServerClient(http).CreateConversationAsync(Requests.Start(llm.BaseUrl, "long job"));
+                id = created.Id;
+                await llm.WaitForRequestAsync(0, Wait.Default);
+                first.Terminate();
+                Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            var (second, url2) = await DeckhandProcess.StartServerAsync(dataDir);
+            await using (second)
+            {
+                using var http = new HttpClient { BaseAddress = url2 };
+                var client = new AgentServerClient(http);
+                Assert.Equal(ExecutionStatus.Paused, (await client.GetConversationAsync(id))!.ExecutionStatus);
+                Assert.DoesNotContain(await client.AllEventsAsync(id), e => e is ConversationErrorEvent);
+                llm.Enqueue(ScriptedReply.ToolCall("finish", new { message = "resumed" }));
+                await client.RunAsync(id);
+                await Wait.ForStatusAsync(client, id, ExecutionStatus.Finished);
+            }
+        }
+        finally
+        {
+            TempDir.Delete(dataDir);
+        }
+    }
 }

@@ -59,6 +59,13 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
         return (process, url);
     }
 
+    /// <summary>SIGTERM: the polite stop a service manager sends.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public void KillHard()
     {
