@@ -13,7 +13,9 @@ public static partial class ShellIsolation
     /// Bubblewrap when <paramref name="options"/> asks for it (or for Auto) and a probe sandbox runs here; otherwise
     /// <see cref="NoIsolation"/> with a warning.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Bubblewrap was asked for explicitly and does not work here.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// Bubblewrap does not work here and was asked for explicitly, or implicitly by asking for no network or for limits.
+    /// </exception>
     public static IShellIsolation Create(IsolationOptions options, string dataDir, ILogger? logger = null)
     {
         logger ??= NullLogger.Instance;
@@ -33,8 +35,9 @@ public static partial class ShellIsolation
                 LogProcessLimitNotEnforced(logger);
             return isolation;
         }
-        if (options.Mode == IsolationMode.Bubblewrap)
-            throw new InvalidOperationException($"--isolation bubblewrap was requested but {problem} Install it (Debian/Ubuntu: apt-get install bubblewrap) or choose --isolation auto|none.");
+        // Asking for no network or for limits is asking for the sandbox: quietly running without it would be worse than not starting.
+        if (options.Mode == IsolationMode.Bubblewrap || !options.Network || options.MemoryLimitMb is not null || options.MaxProcesses is not null)
+            throw new InvalidOperationException($"shell isolation with bubblewrap was requested but {problem} Install it (Debian/Ubuntu: apt-get install bubblewrap) or choose --isolation none without --no-network and shell limits.");
         LogOffMissing(logger, problem);
         return new NoIsolation();
     }
