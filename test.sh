@@ -14,10 +14,12 @@ fail_setup() {
   exit 1
 }
 
-# What the tests need beyond the .NET SDK (git for later workspace tests). Installed only when missing, and only
-# where we may (root, as on CI); elsewhere we say what to install.
+# What the tests need beyond the .NET SDK (git for later workspace tests, bubblewrap and prlimit for the shell
+# isolation tests). Installed only when missing, and only where we may (root, as on CI); elsewhere we say what to install.
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap) # the shell isolation tests run real sandboxes
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # shell memory and process limits
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null || fail_setup "apt-get install ${need[*]} failed"

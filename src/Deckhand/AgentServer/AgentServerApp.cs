@@ -5,6 +5,7 @@ using Deckhand.AgentServer.ServerDetails;
 using Deckhand.AgentServer.Sockets;
 using Deckhand.Contracts.Json;
 using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Isolation;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Storage;
 using Deckhand.Engine.Tools;
@@ -51,9 +52,15 @@ public static class AgentServerApp
             return Task.CompletedTask;
         }));
 
-        var engine = new EngineOptions { DataDir = options.DataDir, IdleUnloadAfter = options.IdleUnloadAfter };
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(services => ShellIsolation.Create(options.Isolation, options.DataDir,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Deckhand.Isolation")));
+        builder.Services.AddSingleton(services => new EngineOptions
+        {
+            DataDir = options.DataDir,
+            IdleUnloadAfter = options.IdleUnloadAfter,
+            Isolation = services.GetRequiredService<IShellIsolation>(),
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ServerState>();
         builder.Services.AddSingleton<SessionKeyAuth>();
@@ -64,6 +71,8 @@ public static class AgentServerApp
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // Chosen (and logged) now, so an explicit --isolation bubblewrap that cannot work fails the start, not a shell.
+        app.Services.GetRequiredService<IShellIsolation>();
         app.UseExceptionHandler(errors => errors.Run(UnhandledErrorAsync));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         var auth = app.Services.GetRequiredService<SessionKeyAuth>();

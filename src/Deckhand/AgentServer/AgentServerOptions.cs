@@ -13,6 +13,8 @@ public sealed record AgentServerOptions
     public TimeSpan IdleUnloadAfter { get; init; } = TimeSpan.FromMinutes(20);
     /// <summary>Largest JSON request body accepted.</summary>
     public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>How the agent's shells are isolated (bubblewrap when available, by default).</summary>
+    public Engine.Isolation.IsolationOptions Isolation { get; init; } = new();
 
     public bool AuthEnabled => SessionApiKeys.Count > 0;
 

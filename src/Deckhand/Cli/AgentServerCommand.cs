@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Deckhand.AgentServer;
+using Deckhand.Engine.Isolation;
 
 namespace Deckhand.Cli;
 
@@ -16,7 +17,19 @@ public static class AgentServerCommand
             Description = "Accept this X-Session-API-Key (repeatable). Also read from SESSION_API_KEY and OH_SESSION_API_KEYS_0, _1, ...",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("agent-server", "Serve the OpenHands-compatible agent-server API (REST + WebSocket).") { host, port, dataDir, keys };
+        var isolation = new Option<string>("--isolation")
+        {
+            Description = "How the agent's shell is isolated: bubblewrap (read-only system, writable workspace), none, or auto (bubblewrap when installed).",
+            DefaultValueFactory = _ => "auto",
+        };
+        isolation.AcceptOnlyFromAmong("auto", "bubblewrap", "none");
+        var noNetwork = new Option<bool>("--no-network") { Description = "The agent's shell gets no network (bubblewrap isolation)." };
+        var shellMemory = new Option<int?>("--shell-memory-mb") { Description = "Address-space limit per shell process, in MiB (bubblewrap isolation)." };
+        var shellProcesses = new Option<int?>("--shell-max-processes") { Description = "Most processes the agent's shell may run at once (bubblewrap isolation)." };
+        var command = new Command("agent-server", "Serve the OpenHands-compatible agent-server API (REST + WebSocket).")
+        {
+            host, port, dataDir, keys, isolation, noNetwork, shellMemory, shellProcesses,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new AgentServerOptions
@@ -25,10 +38,27 @@ public static class AgentServerCommand
                 Port = parse.GetValue(port),
                 DataDir = DataDirectory.Prepare(parse.GetValue(dataDir) ?? DataDirectory.Default()),
                 SessionApiKeys = [.. parse.GetValue(keys) ?? [], .. AgentServerOptions.KeysFromEnvironment()],
+                Isolation = new IsolationOptions
+                {
+                    Mode = Enum.Parse<IsolationMode>(parse.GetValue(isolation)!, ignoreCase: true),
+                    Network = !parse.GetValue(noNetwork),
+                    MemoryLimitMb = parse.GetValue(shellMemory),
+                    MaxProcesses = parse.GetValue(shellProcesses),
+                },
             };
             if (options.Port is < 0 or > 65535)
             {
                 await Console.Error.WriteLineAsync("error: --port must be between 0 and 65535");
+                return ExitCodes.BadUsage;
+            }
+            if (options.Isolation is { MemoryLimitMb: <= 0 } or { MaxProcesses: <= 0 })
+            {
+                await Console.Error.WriteLineAsync("error: --shell-memory-mb and --shell-max-processes must be positive");
+                return ExitCodes.BadUsage;
+            }
+            if (options.Isolation.Mode == IsolationMode.None && (!options.Isolation.Network || options.Isolation is { MemoryLimitMb: not null } or { MaxProcesses: not null }))
+            {
+                await Console.Error.WriteLineAsync("error: --no-network, --shell-memory-mb and --shell-max-processes need isolation; they do nothing with --isolation none");
                 return ExitCodes.BadUsage;
             }
             WebApplication app;

@@ -1,6 +1,7 @@
 using Deckhand.AgentServer;
 using Deckhand.Client;
 using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Isolation;
 using Deckhand.Testing.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,7 +34,7 @@ public sealed class TestAgentServer : IAsyncDisposable
     public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
 
     public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
-        TimeSpan? idleUnloadAfter = null)
+        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDir.Create("deckhand-server");
@@ -43,6 +44,8 @@ public sealed class TestAgentServer : IAsyncDisposable
             DataDir = dataDir,
             SessionApiKeys = keys ?? [],
             IdleUnloadAfter = idleUnloadAfter ?? TimeSpan.FromMinutes(20),
+            // Tests that want a sandbox say so; the others should not pay for probing bubblewrap.
+            Isolation = isolation ?? new IsolationOptions { Mode = IsolationMode.None },
         }, services => services.AddSingleton<IHostLifetime, QuietHostLifetime>());
         await AgentServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

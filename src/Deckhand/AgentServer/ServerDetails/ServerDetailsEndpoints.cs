@@ -27,7 +27,7 @@ public static class ServerDetailsEndpoints
         : TypedResults.Json(new StatusResponse("initializing", "Server is still initializing"), DeckhandJson.Compact.StatusResponse,
             statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static JsonHttpResult<ServerInfo> Info(ServerState state, ConversationService conversations, TimeProvider time)
+    private static JsonHttpResult<ServerInfo> Info(ServerState state, ConversationService conversations, EngineOptions engine, TimeProvider time)
     {
         var version = Version;
         return TypedResults.Json(new ServerInfo
@@ -42,6 +42,7 @@ public static class ServerDetailsEndpoints
             BuildGitRef = Environment.GetEnvironmentVariable("DECKHAND_BUILD_GIT_REF") ?? "unknown",
             UsableTools = conversations.Tools.UsableNames,
             Storage = conversations.Store.Kind,
+            Isolation = engine.Isolation.Name,
         }, DeckhandJson.Wire.ServerInfo);
     }
 
