@@ -1,9 +1,11 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Deckhand.Contracts.Bash;
 using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
+using Deckhand.Contracts.Git;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Server;
 using Deckhand.Contracts.Tools;
@@ -55,6 +57,12 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(ExecuteBashRequest))]
+[JsonSerializable(typeof(BashEvent))]
+[JsonSerializable(typeof(BashEventPage))]
+[JsonSerializable(typeof(BashClearResult))]
+[JsonSerializable(typeof(List<GitChange>))]
+[JsonSerializable(typeof(GitDiff))]
 public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -1,10 +1,15 @@
+using Deckhand.AgentServer.Bash;
 using Deckhand.AgentServer.Conversations;
 using Deckhand.AgentServer.Events;
+using Deckhand.AgentServer.Files;
+using Deckhand.AgentServer.Git;
 using Deckhand.AgentServer.Http;
 using Deckhand.AgentServer.ServerDetails;
 using Deckhand.AgentServer.Sockets;
 using Deckhand.Contracts.Json;
+using Deckhand.Engine.Bash;
 using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Files;
 using Deckhand.Engine.Isolation;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Storage;
@@ -68,6 +73,9 @@ public static class AgentServerApp
         builder.Services.AddSingleton<ILlmClientFactory, LlmClientFactory>();
         builder.Services.AddSingleton<ToolRegistry>();
         builder.Services.AddSingleton<ConversationService>();
+        builder.Services.AddSingleton<BashEventLog>();
+        builder.Services.AddSingleton<BashService>();
+        builder.Services.AddSingleton<WorkspaceRoots>();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -87,6 +95,9 @@ public static class AgentServerApp
         app.MapConversations();
         app.MapEvents();
         app.MapEventSocket();
+        app.MapBash();
+        app.MapFiles();
+        app.MapGit();
         app.MapOpenApi("/openapi.json");
 
         // Disposing the host disposes ConversationService (runs stop and are marked paused) and then the store.
