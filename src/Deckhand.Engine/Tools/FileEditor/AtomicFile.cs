@@ -10,7 +10,8 @@ internal static class AtomicFile
     public static async Task WriteAsync(string path, byte[] bytes, bool overwrite, CancellationToken cancellationToken)
     {
         var target = path;
-        if (new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { } resolved)
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } resolved)
             target = resolved.FullName;
         var directory = Path.GetDirectoryName(target) ?? ".";
         var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");

@@ -75,7 +75,7 @@ internal static class Listing
 
         Walk(path, root, 1);
         var result = new StringBuilder();
-        result.Append(CultureInfo.InvariantCulture, $"Files and directories in {root}/, two levels deep (hidden entries skipped):\n");
+        result.Append(CultureInfo.InvariantCulture, $"Files and directories in {(root.EndsWith('/') ? root : root + "/")}, two levels deep (hidden entries skipped):\n");
         result.Append(entries.Length == 0 ? "(no visible entries)\n" : entries.ToString());
         if (cut)
         {
@@ -85,7 +85,7 @@ internal static class Listing
         else if (hidden > 0)
         {
             result.Append(CultureInfo.InvariantCulture,
-                $"{hidden} hidden {(hidden == 1 ? "entry was" : "entries were")} skipped; `ls -la {root}` shows them.\n");
+                $"{hidden} hidden {(hidden == 1 ? "entry was" : "entries were")} skipped; `ls -la {root}` shows {(hidden == 1 ? "it" : "them")}.\n");
         }
         return result.ToString();
     }
