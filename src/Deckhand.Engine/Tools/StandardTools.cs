@@ -1,3 +1,5 @@
+using Deckhand.Engine.Tools.FileEditor;
+
 namespace Deckhand.Engine.Tools;
 
 /// <summary>The optional tools every Deckhand server offers, by their OpenHands registry names.</summary>
@@ -5,6 +7,6 @@ internal static class StandardTools
 {
     public static void AddTo(ToolRegistry registry)
     {
-        _ = registry; // one Register(...) line per tool below
+        registry.Register("file_editor", context => new FileEditorTool(context));
     }
 }
