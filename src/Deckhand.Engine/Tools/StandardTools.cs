@@ -1,3 +1,7 @@
+using Deckhand.Engine.Tools.Glob;
+using Deckhand.Engine.Tools.Grep;
+using Deckhand.Engine.Tools.TaskTracker;
+
 namespace Deckhand.Engine.Tools;
 
 /// <summary>The optional tools every Deckhand server offers, by their OpenHands registry names.</summary>
@@ -5,6 +9,8 @@ internal static class StandardTools
 {
     public static void AddTo(ToolRegistry registry)
     {
-        _ = registry; // one Register(...) line per tool below
+        registry.Register("task_tracker", context => new TaskTrackerTool(context));
+        registry.Register("glob", context => new GlobTool(context));
+        registry.Register("grep", context => new GrepTool(context));
     }
 }
