@@ -5,7 +5,7 @@ using Deckhand.Engine.Tools;
 namespace Deckhand.Engine.Tests.Support;
 
 /// <summary>Calls a tool the way the agent loop does: JSON arguments through Parse, then ExecuteAsync.</summary>
-internal static class ToolCalls
+internal static class ToolInvocation
 {
     public static async Task<T> CallAsync<T>(this ITool tool, ToolContext context, string json)
         where T : ToolObservation
