@@ -1,4 +1,7 @@
 using Deckhand.Engine.Tools.FileEditor;
+using Deckhand.Engine.Tools.Glob;
+using Deckhand.Engine.Tools.Grep;
+using Deckhand.Engine.Tools.TaskTracker;
 
 namespace Deckhand.Engine.Tools;
 
@@ -8,5 +11,8 @@ internal static class StandardTools
     public static void AddTo(ToolRegistry registry)
     {
         registry.Register("file_editor", context => new FileEditorTool(context));
+        registry.Register("task_tracker", context => new TaskTrackerTool(context));
+        registry.Register("glob", context => new GlobTool(context));
+        registry.Register("grep", context => new GrepTool(context));
     }
 }
