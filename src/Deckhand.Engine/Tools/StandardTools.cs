@@ -5,6 +5,6 @@ internal static class StandardTools
 {
     public static void AddTo(ToolRegistry registry)
     {
-        _ = registry; // one Register(...) line per tool below
+        registry.Register("terminal", context => new Terminal.TerminalTool(context));
     }
 }
