@@ -52,6 +52,8 @@ internal sealed class TerminalSession : IDisposable
     public static async Task<TerminalSession> StartAsync(
         IShellIsolation isolation, string workspace, TimeSpan startTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        // --noediting: bash reads plain lines, so nothing is echoed or redrawn (no readline, hence no bracketed
+        // paste to turn off); --norc/--noprofile: the session is the same whatever dotfiles the machine has.
         var plain = new ShellLaunch
         {
             FileName = "bash",

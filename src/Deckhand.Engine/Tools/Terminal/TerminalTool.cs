@@ -97,8 +97,17 @@ public sealed class TerminalTool : ITool, IAsyncDisposable
                 return TerminalReport.Error(command, TerminalReport.NothingToTypeInto, _session?.LastStatus);
             if (blank)
                 return TerminalReport.Error(command, TerminalReport.NothingToWaitFor, _session?.LastStatus);
-            _session ??= await TerminalSession.StartAsync(
-                _context.Isolation, _context.WorkingDir, _options.StartTimeout, _options.Time, cancellationToken);
+            if (_session is null)
+            {
+                var started = await TerminalSession.StartAsync(
+                    _context.Isolation, _context.WorkingDir, _options.StartTimeout, _options.Time, cancellationToken);
+                _session = started;
+                if (_disposed)
+                {
+                    DropSession(); // disposed while the shell was starting
+                    throw new ObjectDisposedException(nameof(TerminalTool));
+                }
+            }
             var result = await _session.RunAsync(command, hard, _options.QuietTimeout, cancellationToken);
             return Report(command, result, "", hard);
         }
