@@ -47,6 +47,9 @@ public static class RealPath
         return current;
     }
 
+    /// <summary><see cref="Resolve"/> for a path that may be relative (to the current directory).</summary>
+    public static string Of(string path) => Resolve(Path.GetFullPath(path));
+
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or inside it (both already real).</summary>
     public static bool IsWithin(string path, string root) =>
         root == "/" || path == root || path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Deckhand.Engine.Files;
 using System.Globalization;
 
 namespace Deckhand.Engine.Isolation;
@@ -36,7 +37,7 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
         var home = RealPath.Of(plain.Environment.GetValueOrDefault("HOME") ?? Environment.GetEnvironmentVariable("HOME") ?? "/root");
 
         var args = new List<string> { "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc" };
-        args.AddRange(Mounts(work, home));
+        args.AddRange(Mounts(work, home, plain.ReadOnlyPaths));
         args.AddRange(["--unshare-pid", "--unshare-ipc", "--die-with-parent"]);
         if (!options.Network)
             args.Add("--unshare-net");
@@ -68,7 +69,7 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
     /// inside the workspace) the deeper mount wins. Only existing paths: bwrap cannot create mount points on the
     /// read-only root.
     /// </summary>
-    private IEnumerable<string> Mounts(string work, string home)
+    private IEnumerable<string> Mounts(string work, string home, IReadOnlyList<string> readOnly)
     {
         var mounts = new List<(string Path, string[] Args)>();
         foreach (var dir in HiddenSystemDirs.Append(home).Append(RealPath.Of(dataDir)).Distinct())
@@ -77,6 +78,9 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
                 mounts.Add((dir, ["--tmpfs", dir]));
         }
         mounts.Add((work, ["--bind", work, work]));
+        // E.g. the conversation's saved terminal output, inside the otherwise hidden data dir.
+        foreach (var path in readOnly.Where(Directory.Exists).Select(RealPath.Of))
+            mounts.Add((path, ["--ro-bind", path, path]));
         // Name resolution must survive hiding /run when /etc/resolv.conf points into it (systemd-resolved).
         if (RealPath.Of("/etc/resolv.conf") is var resolv && resolv.StartsWith("/run/", StringComparison.Ordinal) && File.Exists(resolv))
             mounts.Add((resolv, ["--ro-bind", resolv, resolv]));

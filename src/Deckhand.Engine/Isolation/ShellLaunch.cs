@@ -7,6 +7,9 @@ public sealed record ShellLaunch
     public IReadOnlyList<string> Arguments { get; init; } = [];
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public required string WorkingDirectory { get; init; }
+
+    /// <summary>Directories the shell must be able to read even where the isolation hides their parents.</summary>
+    public IReadOnlyList<string> ReadOnlyPaths { get; init; } = [];
 }
 
 /// <summary>

@@ -49,8 +49,9 @@ internal sealed class TerminalSession : IDisposable
     public ShellStatus? LastStatus { get; private set; }
 
     /// <summary>Starts the shell through <paramref name="isolation"/> and waits until it has run the setup line.</summary>
+    /// <param name="readableDir">Must stay readable from the shell under isolation (where full outputs are saved).</param>
     public static async Task<TerminalSession> StartAsync(
-        IShellIsolation isolation, string workspace, TimeSpan startTimeout, TimeProvider time, CancellationToken cancellationToken)
+        IShellIsolation isolation, string workspace, string readableDir, TimeSpan startTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
         // --noediting: bash reads plain lines, so nothing is echoed or redrawn (no readline, hence no bracketed
         // paste to turn off); --norc/--noprofile: the session is the same whatever dotfiles the machine has.
@@ -60,6 +61,7 @@ internal sealed class TerminalSession : IDisposable
             Arguments = ["--noprofile", "--norc", "--noediting", "-i"],
             Environment = Environment(),
             WorkingDirectory = workspace,
+            ReadOnlyPaths = [readableDir],
         };
         var session = new TerminalSession(time);
         try

@@ -99,8 +99,9 @@ public sealed class TerminalTool : ITool, IAsyncDisposable
                 return TerminalReport.Error(command, TerminalReport.NothingToWaitFor, _session?.LastStatus);
             if (_session is null)
             {
+                Directory.CreateDirectory(SaveDir);
                 var started = await TerminalSession.StartAsync(
-                    _context.Isolation, _context.WorkingDir, _options.StartTimeout, _options.Time, cancellationToken);
+                    _context.Isolation, _context.WorkingDir, SaveDir, _options.StartTimeout, _options.Time, cancellationToken);
                 _session = started;
                 if (_disposed)
                 {
