@@ -35,7 +35,11 @@ public interface ITool
 /// (<see cref="PersistenceDir"/>, for task lists and full terminal output). Tools that hold resources (a shell)
 /// implement <see cref="IAsyncDisposable"/>; they are disposed when the conversation is unloaded or deleted.
 /// </summary>
-public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir, Isolation.IShellIsolation Isolation);
+public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir, Isolation.IShellIsolation Isolation)
+{
+    /// <summary>Where the terminal saves full outputs it had to cut for the model (readable by the agent).</summary>
+    public string TerminalOutputDir => Path.Combine(PersistenceDir, "terminal");
+}
 
 /// <summary>Arguments the model can correct; the message goes back to it.</summary>
 public sealed class ToolArgumentException(string message) : Exception(message);

@@ -6,7 +6,8 @@ using Deckhand.Contracts.Tools;
 namespace Deckhand.Engine.Tools.FileEditor;
 
 /// <summary>The five file_editor commands. Not thread-safe: <see cref="FileEditorTool"/> calls it under its lock.</summary>
-internal sealed class Editor(string workingDir)
+/// <param name="confinement">When the shell is isolated, where the editor may write (and additionally read); null = anywhere.</param>
+internal sealed class Editor(string workingDir, EditorConfinement? confinement = null)
 {
     private const int SnippetContext = 4;
     private const int SnippetMaxChars = 4_000;
@@ -17,6 +18,7 @@ internal sealed class Editor(string workingDir)
     public Task<FileEditorObservation> RunAsync(FileEditorAction action, CancellationToken cancellationToken)
     {
         var path = FullPath(action.Path);
+        confinement?.Check(action.Command, path);
         return action.Command switch
         {
             "view" => ViewAsync(action, path, cancellationToken),

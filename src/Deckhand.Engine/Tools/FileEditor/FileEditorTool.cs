@@ -14,7 +14,9 @@ public sealed class FileEditorTool(ToolContext context) : ITool
     private static readonly string[] Commands = ["view", "create", "str_replace", "insert", "undo_edit"];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Editor _editor = new(context.WorkingDir);
+    private readonly Editor _editor = new(context.WorkingDir, context.Isolation.Name == "none"
+        ? null
+        : new EditorConfinement(context.WorkingDir, [context.TerminalOutputDir]));
 
     public string Name => "file_editor";
 

@@ -46,7 +46,7 @@ public sealed class TerminalTool : ITool, IAsyncDisposable
     /// <summary>The running shell's pid, or -1 before the first call and after disposal.</summary>
     internal int ShellPid => _session?.Pid ?? -1;
 
-    private string SaveDir => Path.Combine(_context.PersistenceDir, "terminal");
+    private string SaveDir => _context.TerminalOutputDir;
 
     public ToolAction Parse(JsonElement arguments)
     {
