@@ -5,6 +5,7 @@ using Deckhand.Contracts.Json;
 using Deckhand.Contracts.Llm;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Events;
+using Deckhand.Engine.Isolation;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Storage;
 using Deckhand.Engine.Tools;
@@ -27,9 +28,20 @@ public static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print events as JSON lines instead of the readable view." };
         var maxIterations = new Option<int>("--max-iterations") { Description = "Most agent steps before stopping with exit code 3.", DefaultValueFactory = _ => 100 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the conversation is stored (default: DECKHAND_DATA_DIR or ~/.local/share/deckhand)." };
+        var tools = new Option<string>("--tools")
+        {
+            Description = "Comma-separated tools the agent gets (finish and think are always there).",
+            DefaultValueFactory = _ => string.Join(',', DefaultTools),
+        };
+        var isolation = new Option<string>("--isolation")
+        {
+            Description = "Where the agent's shell runs: auto (bubblewrap when available), bubblewrap, or none.",
+            DefaultValueFactory = _ => "auto",
+        };
+        isolation.AcceptOnlyFromAmong("auto", "bubblewrap", "none");
         var command = new Command("run", "Run one task to completion in this process and exit with a status code.")
         {
-            task, model, baseUrl, workspace, json, maxIterations, dataDir,
+            task, model, baseUrl, workspace, json, maxIterations, dataDir, tools, isolation,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(new RunRequest(
             parse.GetValue(task)!,
@@ -39,12 +51,17 @@ public static class RunCommand
             parse.GetValue(workspace) ?? Directory.GetCurrentDirectory(),
             parse.GetValue(json),
             parse.GetValue(maxIterations),
-            parse.GetValue(dataDir) ?? DataDirectory.Default()), cancellationToken));
+            parse.GetValue(dataDir) ?? DataDirectory.Default(),
+            [.. parse.GetValue(tools)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+            Enum.Parse<IsolationMode>(parse.GetValue(isolation)!, ignoreCase: true)), cancellationToken));
         return command;
     }
 
+    /// <summary>What a coding task needs: a shell, an editor, a plan, and bounded file search.</summary>
+    public static readonly string[] DefaultTools = ["terminal", "file_editor", "task_tracker", "glob", "grep"];
+
     private sealed record RunRequest(string Task, string? Model, string? BaseUrl, string? ApiKey, string Workspace, bool Json,
-        int MaxIterations, string DataDir);
+        int MaxIterations, string DataDir, IReadOnlyList<string> Tools, IsolationMode Isolation);
 
     private static async Task<int> RunAsync(RunRequest run, CancellationToken cancellationToken)
     {
@@ -60,16 +77,29 @@ public static class RunCommand
         if (!Directory.Exists(workspace))
             return await UsageAsync($"workspace {workspace} does not exist");
 
+        var registry = new ToolRegistry();
+        if (registry.Unknown(run.Tools) is { Count: > 0 } unknown)
+            return await UsageAsync($"unknown tool(s) {string.Join(", ", unknown)}; available: {string.Join(", ", registry.UsableNames)}");
         var dataDir = DataDirectory.Prepare(run.DataDir);
+        IShellIsolation isolation;
+        try
+        {
+            isolation = ShellIsolation.Create(new IsolationOptions { Mode = run.Isolation }, dataDir);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return await UsageAsync(ex.Message);
+        }
         using var store = new SqliteConversationStore(Path.Combine(dataDir, "deckhand.db"));
-        await using var service = new ConversationService(store, new LlmClientFactory(), new ToolRegistry(),
-            new EngineOptions { DataDir = dataDir, IdleUnloadAfter = TimeSpan.FromDays(1) });
+        await using var service = new ConversationService(store, new LlmClientFactory(), registry,
+            new EngineOptions { DataDir = dataDir, IdleUnloadAfter = TimeSpan.FromDays(1), Isolation = isolation });
         var (runner, _) = await service.CreateAsync(new StartConversationRequest
         {
             Workspace = new Workspace { WorkingDir = workspace },
             Agent = new AgentSpec
             {
                 Llm = new LlmConfig { Model = run.Model!, BaseUrl = run.BaseUrl, ApiKey = SecretString.FromInput(run.ApiKey) },
+                Tools = [.. run.Tools.Select(name => new ToolSpec { Name = name })],
             },
             MaxIterations = run.MaxIterations,
         }, CancellationToken.None);
