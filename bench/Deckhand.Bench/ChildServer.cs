@@ -50,7 +50,10 @@ internal sealed class ChildServer : IDisposable
         }
     }
 
-    public static ChildServer Start()
+    /// <summary>Process id of the server (the <c>dotnet</c> host).</summary>
+    public int Pid => _process.Id;
+
+    public static ChildServer Start(params string[] extraArgs)
     {
         var dataDir = Directory.CreateTempSubdirectory("deckhand-bench-child-").FullName;
         var port = FreePort();
@@ -61,6 +64,8 @@ internal sealed class ChildServer : IDisposable
             UseShellExecute = false,
         };
         foreach (var arg in new[] { DeckhandDll(), "agent-server", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDir })
+            start.ArgumentList.Add(arg);
+        foreach (var arg in extraArgs)
             start.ArgumentList.Add(arg);
         return new ChildServer(Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet."), dataDir, port);
     }

@@ -28,12 +28,16 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public string WorkingDir => Path.Combine(_root, "work");
 
-    public static async Task<InProcessServer> StartAsync()
+    public static async Task<InProcessServer> StartAsync(Deckhand.Engine.Isolation.IsolationOptions? isolation = null)
     {
         var root = Directory.CreateTempSubdirectory("deckhand-bench-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "work"));
         Directory.CreateDirectory(Path.Combine(root, "data"));
-        var app = AgentServerApp.Build(new AgentServerOptions { Host = "127.0.0.1", Port = 0, DataDir = Path.Combine(root, "data") });
+        var app = AgentServerApp.Build(new AgentServerOptions
+        {
+            Host = "127.0.0.1", Port = 0, DataDir = Path.Combine(root, "data"),
+            Isolation = isolation ?? new Deckhand.Engine.Isolation.IsolationOptions(),
+        });
         await AgentServerApp.StartAsync(app);
         return new InProcessServer(app, root, new Uri(app.Urls.First().TrimEnd('/') + "/"));
     }

@@ -34,6 +34,12 @@ internal sealed class LlmScript : IAsyncDisposable
 
     public bool Recording { get; set; }
 
+    /// <summary>
+    /// When set, replaces the think script: given the number of tool results in the request, the reply to send
+    /// (null falls back to think/finish as above).
+    /// </summary>
+    public Func<int, ScriptedReply?>? Script { get; set; }
+
     public static async Task<LlmScript> StartAsync() => new(await ScriptedLlmServer.StartAsync());
 
     /// <summary>Stopwatch timestamps and raw bodies of the requests that arrived while recording; clears both.</summary>
@@ -63,6 +69,8 @@ internal sealed class LlmScript : IAsyncDisposable
         }
         var done = request.Messages.Count(m =>
             m.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.ValueEquals("tool"u8));
+        if (Script?.Invoke(done) is { } scripted)
+            return scripted;
         var remaining = ThinkCalls - done;
         return remaining <= 0 ? Finish : ThinkReply(Math.Min(CallsPerReply, remaining));
     }

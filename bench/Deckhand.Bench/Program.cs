@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Deckhand.Bench;
 
-// dotnet run -c Release --project bench/Deckhand.Bench -- [all|steps|start|memory|replay] [--quick]
+// dotnet run -c Release --project bench/Deckhand.Bench -- [all|steps|start|memory|replay|tools] [--quick]
 var quick = args.Contains("--quick");
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var benches = new (string Name, Func<bool, Task<List<Row>>> Run)[]
@@ -10,10 +10,11 @@ var benches = new (string Name, Func<bool, Task<List<Row>>> Run)[]
     ("start", StartBench.RunAsync),
     ("memory", MemoryBench.RunAsync),
     ("replay", ReplayBench.RunAsync),
+    ("tools", ToolsBench.RunAsync),
 };
 if (which != "all" && !benches.Any(b => b.Name == which))
 {
-    await Console.Error.WriteLineAsync("usage: Deckhand.Bench [all|steps|start|memory|replay] [--quick]");
+    await Console.Error.WriteLineAsync("usage: Deckhand.Bench [all|steps|start|memory|replay|tools] [--quick]");
     return 2;
 }
 

@@ -27,8 +27,8 @@ internal sealed class SocketReader : IAsyncDisposable
     /// <summary>Completes with the Stopwatch timestamp of the frame carrying the finish tool's observation.</summary>
     public Task<long> Finished => _finished.Task;
 
-    public static async Task<SocketReader> ConnectAsync(AgentServerClient client, Guid id) =>
-        new(await client.ConnectEventsAsync(id, new EventSocketOptions { ResendAll = true }));
+    public static async Task<SocketReader> ConnectAsync(AgentServerClient client, Guid id, bool resendAll = true) =>
+        new(await client.ConnectEventsAsync(id, new EventSocketOptions { ResendAll = resendAll }));
 
     public async ValueTask DisposeAsync()
     {
