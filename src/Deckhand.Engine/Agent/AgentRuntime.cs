@@ -41,6 +41,8 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
 
     public async Task StepAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CancellationToken cancellationToken)
     {
+        foreach (var tool in Tools)
+            (tool as IPrewarm)?.Prewarm();
         var messages = _messages.Build(view);
         var response = await _llm.Value.GetResponseAsync(messages, ChatOptions(), cancellationToken);
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];

@@ -43,3 +43,10 @@ public sealed record ToolContext(Guid ConversationId, string WorkingDir, string 
 
 /// <summary>Arguments the model can correct; the message goes back to it.</summary>
 public sealed class ToolArgumentException(string message) : Exception(message);
+
+/// <summary>A tool with a slow start (a shell) that can begin it early, while the agent waits for the model.</summary>
+public interface IPrewarm
+{
+    /// <summary>Starts in the background if not started yet; never throws.</summary>
+    void Prewarm();
+}

@@ -10,13 +10,14 @@ namespace Deckhand.Engine.Tools.Terminal;
 /// (idle conversations hold no process) and dies with the tool. Calls are serialised; <see cref="DisposeAsync"/> may
 /// run concurrently with a call and ends it.
 /// </summary>
-public sealed class TerminalTool : ITool, IAsyncDisposable
+public sealed class TerminalTool : ITool, IPrewarm, IAsyncDisposable
 {
     private readonly ToolContext _context;
     private readonly TerminalOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TerminalSession? _session;
     private volatile bool _disposed;
+    private int _prewarming;
 
     public TerminalTool(ToolContext context, TerminalOptions? options = null)
     {
@@ -85,6 +86,47 @@ public sealed class TerminalTool : ITool, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the shell in the background (the agent calls this while its first LLM request is in flight), so the
+    /// first command does not wait for bash to start. A failure here is ignored: the first call starts it again and
+    /// reports what went wrong.
+    /// </summary>
+    public void Prewarm()
+    {
+        if (_session is not null || _disposed || Interlocked.Exchange(ref _prewarming, 1) == 1)
+            return;
+        _ = Task.Run(async () =>
+        {
+            if (!await _gate.WaitAsync(0) && !await _gate.WaitAsync(_options.StartTimeout))
+                return;
+            try
+            {
+                if (_session is null && !_disposed)
+                    await StartSessionAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or TimeoutException)
+            {
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        });
+    }
+
+    /// <summary>Starts the shell; the caller holds the gate.</summary>
+    private async Task StartSessionAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(SaveDir);
+        _session = await TerminalSession.StartAsync(
+            _context.Isolation, _context.WorkingDir, SaveDir, _options.StartTimeout, _options.Time, cancellationToken);
+        if (_disposed)
+        {
+            DropSession(); // disposed while the shell was starting
+            throw new ObjectDisposedException(nameof(TerminalTool));
+        }
+    }
+
     private async Task<TerminalObservation> RunAsync(TerminalAction call, CancellationToken cancellationToken)
     {
         var command = call.Command;
@@ -98,18 +140,8 @@ public sealed class TerminalTool : ITool, IAsyncDisposable
             if (blank)
                 return TerminalReport.Error(command, TerminalReport.NothingToWaitFor, _session?.LastStatus);
             if (_session is null)
-            {
-                Directory.CreateDirectory(SaveDir);
-                var started = await TerminalSession.StartAsync(
-                    _context.Isolation, _context.WorkingDir, SaveDir, _options.StartTimeout, _options.Time, cancellationToken);
-                _session = started;
-                if (_disposed)
-                {
-                    DropSession(); // disposed while the shell was starting
-                    throw new ObjectDisposedException(nameof(TerminalTool));
-                }
-            }
-            var result = await _session.RunAsync(command, hard, _options.QuietTimeout, cancellationToken);
+                await StartSessionAsync(cancellationToken);
+            var result = await _session!.RunAsync(command, hard, _options.QuietTimeout, cancellationToken);
             return Report(command, result, "", hard);
         }
 
