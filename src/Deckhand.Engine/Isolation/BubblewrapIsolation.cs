@@ -5,7 +5,7 @@ namespace Deckhand.Engine.Isolation;
 
 /// <summary>
 /// Runs the shell inside bubblewrap: the whole system read-only, the workspace writable at its own path, private
-/// /tmp and HOME (tmpfs, gone when the shell ends), /home, /root, /run and the server's data dir hidden, its own pid
+/// /tmp (tmpfs, gone when the shell ends), HOME empty and read-only, /home, /root, /run and the server's data dir hidden, its own pid
 /// namespace, optionally no network, and limits on memory and process count. Built by <see cref="ShellIsolation.Create"/>.
 /// </summary>
 /// <remarks>
@@ -22,6 +22,12 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
 
     /// <summary>Hidden behind an empty tmpfs: other users' homes, sockets of system services (a docker.sock is a way out).</summary>
     private static readonly string[] HiddenSystemDirs = ["/tmp", "/home", "/root", "/run"];
+
+    private static readonly (string Name, string Value)[] WritableElsewhere =
+    [
+        ("XDG_CACHE_HOME", "/tmp/.cache"), ("XDG_CONFIG_HOME", "/tmp/.config"), ("XDG_DATA_HOME", "/tmp/.local/share"),
+        ("XDG_STATE_HOME", "/tmp/.local/state"), ("PIP_CACHE_DIR", "/tmp/.cache/pip"), ("npm_config_cache", "/tmp/.npm"),
+    ];
 
     public string Name => "bubblewrap";
 
@@ -45,6 +51,13 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
         foreach (var (name, value) in plain.Environment)
         {
             if (name != "HOME")
+                args.AddRange(["--setenv", name, value]);
+        }
+        // HOME is read-only (nothing outside the workspace is writable but the private /tmp), so caches and
+        // per-user config that tools expect to write go to /tmp unless the launch chose otherwise.
+        foreach (var (name, value) in WritableElsewhere)
+        {
+            if (!plain.Environment.ContainsKey(name))
                 args.AddRange(["--setenv", name, value]);
         }
         args.AddRange(["--setenv", "HOME", home, "--chdir", work, "--"]);
@@ -72,11 +85,10 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
     private IEnumerable<string> Mounts(string work, string home, IReadOnlyList<string> readOnly)
     {
         var mounts = new List<(string Path, string[] Args)>();
-        foreach (var dir in HiddenSystemDirs.Append(home).Append(RealPath.Of(dataDir)).Distinct())
-        {
-            if (dir != "/" && Directory.Exists(dir))
-                mounts.Add((dir, ["--tmpfs", dir]));
-        }
+        var hidden = HiddenSystemDirs.Append(home).Append(RealPath.Of(dataDir)).Distinct()
+            .Where(dir => dir != "/" && Directory.Exists(dir)).ToList();
+        foreach (var dir in hidden)
+            mounts.Add((dir, ["--tmpfs", dir]));
         mounts.Add((work, ["--bind", work, work]));
         // E.g. the conversation's saved terminal output, inside the otherwise hidden data dir.
         foreach (var path in readOnly.Where(Directory.Exists).Select(RealPath.Of))
@@ -84,7 +96,11 @@ internal sealed class BubblewrapIsolation(string bwrapPath, IsolationOptions opt
         // Name resolution must survive hiding /run when /etc/resolv.conf points into it (systemd-resolved).
         if (RealPath.Of("/etc/resolv.conf") is var resolv && resolv.StartsWith("/run/", StringComparison.Ordinal) && File.Exists(resolv))
             mounts.Add((resolv, ["--ro-bind", resolv, resolv]));
-        return mounts.OrderBy(m => m.Path.Count(c => c == '/')).SelectMany(m => m.Args);
+        // Hidden dirs become read-only last, after bwrap has created the mount points nested in them; only /tmp
+        // stays writable. So `touch ~/x` fails rather than writing somewhere it should not.
+        // (Not the workspace itself, if it is one of them: the remount would hit its writable bind.)
+        var readOnlyAfter = hidden.Where(dir => dir != "/tmp" && dir != work).SelectMany(dir => new[] { "--remount-ro", dir });
+        return mounts.OrderBy(m => m.Path.Count(c => c == '/')).SelectMany(m => m.Args).Concat(readOnlyAfter);
     }
 
     /// <summary>

@@ -20,15 +20,17 @@ public sealed class BubblewrapIsolationTests
     }
 
     [Fact]
-    public async Task Shell_HomeIsPrivate_WritesThereDoNotReachTheRealHome()
+    public async Task Shell_HomeIsEmptyAndReadOnly_TouchFails_CachesGoToPrivateTmp()
     {
         using var shell = new SandboxedShell();
         var name = "deckhand-x-" + Guid.NewGuid().ToString("N");
 
-        var (exitCode, output, _) = await shell.RunAsync($"touch ~/{name} && ls -A ~");
+        var (exitCode, output, _) = await shell.RunAsync($"touch ~/{name}; echo touch=$?; ls -A ~ | wc -l; mkdir -p \"$XDG_CACHE_HOME/tool\" && echo cache=$?");
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(name, output); // the real home's dotfiles and secrets are not there either
+        Assert.Contains("touch=1", output);
+        Assert.Contains("\n0\n", "\n" + output + "\n"); // the real home's dotfiles and secrets are not there
+        Assert.Contains("cache=0", output);
         Assert.False(File.Exists(Path.Combine(SandboxedShell.RealHome, name)));
     }
 
