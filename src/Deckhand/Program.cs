@@ -5,6 +5,7 @@ var root = new RootCommand("Deckhand: a self-hosted software-engineering agent t
 {
     AgentServerCommand.Create(),
     RunCommand.Create(),
+    LlmCommand.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

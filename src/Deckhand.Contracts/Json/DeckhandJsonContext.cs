@@ -31,6 +31,8 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(List<ContentItem>))]
 [JsonSerializable(typeof(IReadOnlyList<ContentItem>))]
 [JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(LlmCheckResult))]
+[JsonSerializable(typeof(LlmConfig))]
 [JsonSerializable(typeof(ToolAction))]
 [JsonSerializable(typeof(ToolObservation))]
 [JsonSerializable(typeof(ConversationState))]

@@ -4,6 +4,7 @@ using Deckhand.AgentServer.Events;
 using Deckhand.AgentServer.Files;
 using Deckhand.AgentServer.Git;
 using Deckhand.AgentServer.Http;
+using Deckhand.AgentServer.Llm;
 using Deckhand.AgentServer.ServerDetails;
 using Deckhand.AgentServer.Sockets;
 using Deckhand.Contracts.Json;
@@ -95,6 +96,7 @@ public static class AgentServerApp
         app.MapConversations();
         app.MapEvents();
         app.MapEventSocket();
+        app.MapLlm();
         app.MapBash();
         app.MapFiles();
         app.MapGit();
