@@ -11,7 +11,7 @@ internal static class UsageStats
         var usage = response.Usage;
         var prompt = usage?.InputTokenCount ?? 0;
         var completion = usage?.OutputTokenCount ?? 0;
-        var cost = prompt * (config.InputCostPerToken ?? 0) + completion * (config.OutputCostPerToken ?? 0);
+        var cost = Llm.Pricing.PriceTable.For(config).Cost(prompt, usage?.CachedInputTokenCount ?? 0, completion);
         var previous = stats.UsageToMetrics.GetValueOrDefault(config.UsageId);
         var total = previous?.AccumulatedTokenUsage;
         var accumulated = new TokenUsage
