@@ -157,6 +157,10 @@ internal static class ToolCalls
             return new Parsed(action, null, Failure(action, error, ErrorClassification.AgentOutcome));
         }
 
+        // A call the client could not read (a prompt-based call in the wrong format) carries a correction for the model.
+        if (call.Exception is { } unreadable)
+            return Invalid($"Error validating tool '{call.Name}': {unreadable.Message}");
+
         var tool = ToolNames.Resolve(tools, call.Name);
         if (tool is null)
             return Invalid($"Tool '{call.Name}' not found. Available: [{string.Join(", ", tools.Select(t => $"'{t.Name}'"))}]");

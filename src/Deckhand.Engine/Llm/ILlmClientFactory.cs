@@ -12,5 +12,9 @@ public interface ILlmClientFactory
 /// <summary>Any OpenAI-compatible endpoint through the official OpenAI SDK.</summary>
 public sealed class LlmClientFactory : ILlmClientFactory
 {
-    public IChatClient Create(LlmConfig config) => new OpenAiChatClient(config);
+    public IChatClient Create(LlmConfig config)
+    {
+        IChatClient client = new OpenAiChatClient(config);
+        return config.NativeToolCalling ? client : new PromptTools.PromptToolCallingChatClient(client);
+    }
 }
