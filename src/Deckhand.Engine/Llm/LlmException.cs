@@ -5,11 +5,16 @@ namespace Deckhand.Engine.Llm;
 /// (<c>LLMAuthenticationError</c>, <c>LLMRateLimitError</c>, ...), which becomes the conversation error's <c>code</c>.
 /// The message never contains the API key.
 /// </summary>
+/// <remarks>
+/// The provider's own exception is deliberately not kept as <see cref="Exception.InnerException"/>: its text can echo
+/// the API key, and exceptions end up in logs. Only its type name is kept, in <see cref="ProviderError"/>.
+/// </remarks>
 public sealed class LlmException(string code, string message, int? statusCode = null, Exception? inner = null)
-    : Exception(message, inner)
+    : Exception(message)
 {
     public string Code { get; } = code;
     public int? StatusCode { get; } = statusCode;
+    public string? ProviderError { get; } = inner?.GetType().Name;
 
     public const string Authentication = "LLMAuthenticationError";
     public const string RateLimit = "LLMRateLimitError";

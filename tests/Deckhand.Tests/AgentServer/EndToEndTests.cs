@@ -117,11 +117,12 @@ public sealed class EndToEndTests
     }
 
     [Fact]
-    public async Task LlmFailure_BecomesConversationError_AndServerKeepsServing()
+    public async Task LlmFailure_BecomesConversationError_AndServerKeepsServing_KeyInNoLogLine()
     {
         await using var llm = await ScriptedLlmServer.StartAsync();
         llm.Enqueue(ScriptedReply.Error(401, "Incorrect API key provided: " + Requests.ApiKey));
-        await using var server = await TestAgentServer.StartAsync();
+        using var logs = new Deckhand.Testing.Hosting.RecordingLoggerProvider();
+        await using var server = await TestAgentServer.StartAsync(logs: logs);
         var (created, _) = await server.Client.CreateConversationAsync(Requests.Start(llm.BaseUrl, "go"));
         await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Error);
 
@@ -130,5 +131,7 @@ public sealed class EndToEndTests
         Assert.Equal("auth", error.Classification!.Kind);
         Assert.DoesNotContain(Requests.ApiKey, error.Detail);
         Assert.Equal("ok", JsonDocument.Parse(await server.Http.GetStringAsync("health")).RootElement.GetProperty("status").GetString());
+        Assert.Contains(logs.Lines, line => line.Contains("LLMAuthenticationError", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs.Lines, line => line.Contains(Requests.ApiKey, StringComparison.Ordinal));
     }
 }
