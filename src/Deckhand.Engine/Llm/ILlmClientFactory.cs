@@ -9,8 +9,13 @@ public interface ILlmClientFactory
     IChatClient Create(LlmConfig config);
 }
 
-/// <summary>Any OpenAI-compatible endpoint through the official OpenAI SDK.</summary>
+/// <summary>Anthropic models through the official Anthropic SDK; any other model through the OpenAI SDK.</summary>
 public sealed class LlmClientFactory : ILlmClientFactory
 {
-    public IChatClient Create(LlmConfig config) => new OpenAiChatClient(config);
+    public IChatClient Create(LlmConfig config)
+    {
+        if (config.Model.StartsWith("anthropic/", StringComparison.OrdinalIgnoreCase))
+            return new Anthropic.AnthropicChatClient(config);
+        return new OpenAiChatClient(config);
+    }
 }
