@@ -9,12 +9,15 @@ public interface ILlmClientFactory
     IChatClient Create(LlmConfig config);
 }
 
-/// <summary>Any OpenAI-compatible endpoint through the official OpenAI SDK.</summary>
+/// <summary>Anthropic models through the official Anthropic SDK, any other through the OpenAI SDK; prompt-based tool calling when asked.</summary>
 public sealed class LlmClientFactory : ILlmClientFactory
 {
     public IChatClient Create(LlmConfig config)
     {
-        IChatClient client = new OpenAiChatClient(config);
+        IChatClient client = config.Model.StartsWith("anthropic/", StringComparison.OrdinalIgnoreCase)
+            ? new Anthropic.AnthropicChatClient(config)
+            : new OpenAiChatClient(config);
+        // Models without native tool calling get the tools described in the prompt and their calls parsed from text.
         return config.NativeToolCalling ? client : new PromptTools.PromptToolCallingChatClient(client);
     }
 }

@@ -10,8 +10,10 @@ using Deckhand.Testing.Hosting;
 namespace Deckhand.Testing.Llm;
 
 /// <summary>
-/// A fake LLM on a free loopback port that speaks the OpenAI Chat Completions wire format (JSON and SSE streaming).
-/// Tests enqueue <see cref="ScriptedReply"/>s, point a real client at <see cref="BaseUrl"/> and inspect the recorded
+/// A fake LLM on a free loopback port that speaks the OpenAI Chat Completions wire format and the Anthropic Messages
+/// wire format (JSON and SSE streaming each), answering the same scripts in whichever format a request arrives in.
+/// Tests enqueue <see cref="ScriptedReply"/>s, point a real client at <see cref="BaseUrl"/> (OpenAI) or
+/// <see cref="AnthropicBaseUrl"/> (Anthropic) and inspect the recorded
 /// <see cref="Requests"/>. Replies are handed out in arrival order; when the queue is empty the <see cref="Responder"/>
 /// answers, or a placeholder text that is counted in <see cref="UnscriptedRequests"/>.
 /// All members are thread-safe: Kestrel threads record requests while the test thread scripts and asserts.
@@ -34,6 +36,9 @@ public sealed class ScriptedLlmServer : IAsyncDisposable
 
     /// <summary>The OpenAI-style base address, <c>http://127.0.0.1:PORT/v1</c>; use it as the client's endpoint.</summary>
     public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The server root, <c>http://127.0.0.1:PORT</c>: the Anthropic SDK appends <c>/v1/messages</c> itself.</summary>
+    public Uri AnthropicBaseUrl { get; private set; } = null!;
 
     /// <summary>Answers requests that find the queue empty. Null (the default) answers <see cref="ScriptedReply.UnscriptedText"/>
     /// and counts the request in <see cref="UnscriptedRequests"/>.</summary>
@@ -85,6 +90,9 @@ public sealed class ScriptedLlmServer : IAsyncDisposable
             writer => CompletionJson.WriteModels(writer, server.ModelIds, 1_700_000_000), context.RequestAborted);
         app.MapPost("/v1/chat/completions", chat.HandleAsync);
         app.MapPost("/chat/completions", chat.HandleAsync);
+        var messages = new AnthropicMessagesEndpoint(server, server._stopping.Token);
+        app.MapPost("/v1/messages", messages.HandleAsync);
+        app.MapPost("/messages", messages.HandleAsync);
         app.MapGet("/v1/models", models);
         app.MapGet("/models", models);
 
@@ -98,6 +106,7 @@ public sealed class ScriptedLlmServer : IAsyncDisposable
             throw;
         }
 
+        server.AnthropicBaseUrl = new Uri(app.Urls.First().TrimEnd('/'));
         server.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/v1");
         return server;
     }
@@ -167,11 +176,13 @@ public sealed class ScriptedLlmServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Assigns the completion id and tool call ids for one answer.</summary>
+    /// <summary>Assigns the completion id and tool call ids for one answer, with the prefixes of the request's format.</summary>
     internal ResolvedReply Resolve(ScriptedRequest request, ScriptedReply reply)
     {
-        var id = $"chatcmpl-{Interlocked.Increment(ref _completions)}";
-        var callIds = reply.Calls.Select(call => call.Id ?? $"call_{Interlocked.Increment(ref _toolCalls)}").ToArray();
+        var anthropic = request.Format == ScriptedWireFormat.AnthropicMessages;
+        var id = $"{(anthropic ? "msg_scripted" : "chatcmpl-")}{Interlocked.Increment(ref _completions)}";
+        var callPrefix = anthropic ? "toolu_" : "call_";
+        var callIds = reply.Calls.Select(call => call.Id ?? $"{callPrefix}{Interlocked.Increment(ref _toolCalls)}").ToArray();
         var model = request.Model.Length > 0 ? request.Model : ModelIds.FirstOrDefault() ?? "scripted-model";
         return new ResolvedReply(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, reply, callIds);
     }

@@ -12,8 +12,9 @@ public sealed class ScriptedRequest
 {
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ScriptedRequest(string path, string body, JsonElement json, IReadOnlyDictionary<string, string> headers)
+    private ScriptedRequest(string path, string body, JsonElement json, IReadOnlyDictionary<string, string> headers, ScriptedWireFormat format)
     {
+        Format = format;
         Path = path;
         Body = body;
         Json = json;
@@ -25,7 +26,25 @@ public sealed class ScriptedRequest
         Messages = ArrayOf(json, "messages");
         Tools = ArrayOf(json, "tools");
         ToolNames = [.. Tools.Select(ToolName).OfType<string>()];
+        if (json.TryGetProperty("system", out var system) && system.ValueKind is JsonValueKind.String or JsonValueKind.Array)
+        {
+            SystemJson = system;
+            SystemPrompt = system.ValueKind == JsonValueKind.String ? system.GetString() : TextOf(system);
+        }
     }
+
+    /// <summary>The wire format the request arrived in (which endpoint it hit).</summary>
+    public ScriptedWireFormat Format { get; }
+
+    /// <summary>Anthropic's top-level <c>system</c> (a string or an array of text blocks); null for OpenAI requests,
+    /// whose system prompt is the first message.</summary>
+    public JsonElement? SystemJson { get; }
+
+    /// <summary>The text of Anthropic's top-level <c>system</c>, blocks joined; null when absent.</summary>
+    public string? SystemPrompt { get; }
+
+    /// <summary>The <c>x-api-key</c> header (Anthropic's own auth header), if sent.</summary>
+    public string? ApiKeyHeader => Headers.GetValueOrDefault("x-api-key");
 
     /// <summary>Zero-based position among all requests this server recorded.</summary>
     public int Index { get; internal set; }
@@ -78,13 +97,13 @@ public sealed class ScriptedRequest
             return content.GetString();
         }
 
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            return null;
-        }
+        return content.ValueKind == JsonValueKind.Array ? TextOf(content) : null;
+    }
 
+    private static string TextOf(JsonElement parts)
+    {
         var text = new StringBuilder();
-        foreach (var part in content.EnumerateArray())
+        foreach (var part in parts.EnumerateArray())
         {
             if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var partText)
                 && partText.ValueKind == JsonValueKind.String)
@@ -96,11 +115,15 @@ public sealed class ScriptedRequest
         return text.ToString();
     }
 
-    /// <summary>The <c>role</c> of a message (<c>system</c>, <c>user</c>, <c>assistant</c>, <c>tool</c>).</summary>
+    /// <summary>The <c>role</c> of a message (<c>system</c>, <c>user</c>, <c>assistant</c>, <c>tool</c>; Anthropic only has <c>user</c> and <c>assistant</c>).</summary>
     public string? MessageRole(System.Index index) =>
         Messages[index].TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String ? role.GetString() : null;
 
-    internal static bool TryParse(string path, string body, IReadOnlyDictionary<string, string> headers, [NotNullWhen(true)] out ScriptedRequest? request)
+    internal static bool TryParse(string path, string body, IReadOnlyDictionary<string, string> headers, [NotNullWhen(true)] out ScriptedRequest? request) =>
+        TryParse(path, body, headers, ScriptedWireFormat.OpenAiChatCompletions, out request);
+
+    internal static bool TryParse(string path, string body, IReadOnlyDictionary<string, string> headers, ScriptedWireFormat format,
+        [NotNullWhen(true)] out ScriptedRequest? request)
     {
         request = null;
         JsonElement json;
@@ -119,7 +142,7 @@ public sealed class ScriptedRequest
             return false;
         }
 
-        request = new ScriptedRequest(path, body, json, headers);
+        request = new ScriptedRequest(path, body, json, headers, format);
         return true;
     }
 
@@ -128,8 +151,15 @@ public sealed class ScriptedRequest
     private static JsonElement[] ArrayOf(JsonElement json, string name) =>
         json.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array ? [.. array.EnumerateArray()] : [];
 
-    private static string? ToolName(JsonElement tool) =>
-        tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("function", out var function)
-        && function.ValueKind == JsonValueKind.Object && function.TryGetProperty("name", out var name)
-        && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+    // OpenAI nests the name under "function"; Anthropic puts it on the tool itself.
+    private static string? ToolName(JsonElement tool)
+    {
+        if (tool.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var holder = tool.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object ? function : tool;
+        return holder.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+    }
 }
