@@ -1,4 +1,5 @@
 using Deckhand.Contracts.Conversations;
+using Deckhand.Engine.Llm.Resilience;
 using Microsoft.Extensions.AI;
 
 namespace Deckhand.Engine.Llm;
@@ -12,5 +13,5 @@ public interface ILlmClientFactory
 /// <summary>Any OpenAI-compatible endpoint through the official OpenAI SDK.</summary>
 public sealed class LlmClientFactory : ILlmClientFactory
 {
-    public IChatClient Create(LlmConfig config) => new OpenAiChatClient(config);
+    public IChatClient Create(LlmConfig config) => new RetryingChatClient(new OpenAiChatClient(config), config);
 }
