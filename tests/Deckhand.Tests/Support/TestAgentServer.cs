@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Deckhand.Tests.Support;
 
@@ -34,7 +35,7 @@ public sealed class TestAgentServer : IAsyncDisposable
     public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
 
     public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
-        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null)
+        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDir.Create("deckhand-server");
@@ -46,7 +47,12 @@ public sealed class TestAgentServer : IAsyncDisposable
             IdleUnloadAfter = idleUnloadAfter ?? TimeSpan.FromMinutes(20),
             // Tests that want a sandbox say so; the others should not pay for probing bubblewrap.
             Isolation = isolation ?? new IsolationOptions { Mode = IsolationMode.None },
-        }, services => services.AddSingleton<IHostLifetime, QuietHostLifetime>());
+        }, services =>
+        {
+            services.AddSingleton<IHostLifetime, QuietHostLifetime>();
+            if (logs is not null)
+                services.AddSingleton(logs);
+        });
         await AgentServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestAgentServer(app, new Uri(address.TrimEnd('/') + "/"), dataDir, owns, keys?.FirstOrDefault());
