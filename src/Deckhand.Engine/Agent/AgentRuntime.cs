@@ -4,6 +4,7 @@ using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Llm;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Llm;
+using Deckhand.Engine.Llm.Resilience;
 using Deckhand.Engine.Tools;
 using Microsoft.Extensions.AI;
 using TextContent = Deckhand.Contracts.Content.TextContent;
@@ -44,7 +45,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         foreach (var tool in Tools)
             (tool as IPrewarm)?.Prewarm();
         var messages = _messages.Build(view);
-        var response = await _llm.Value.GetResponseAsync(messages, ChatOptions(), cancellationToken);
+        var response = await _llm.Value.GetResponseAsync(messages, ChatOptions(conversation), cancellationToken);
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
         var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);
         var reply = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant);
@@ -81,14 +82,14 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     internal ToolContext ToolContext(Guid conversationId) =>
         new(conversationId, state.Workspace.WorkingDir, options.PersistenceDirFor(conversationId), options.Isolation);
 
-    private ChatOptions ChatOptions() => _chatOptions ??= new ChatOptions
+    private ChatOptions ChatOptions(ConversationRunner conversation) => _chatOptions ??= LlmRetryNotice.Attach(new ChatOptions
     {
         Tools = [.. Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Definition.Description, ToolSchema.ForModel(t)))],
         MaxOutputTokens = _llmConfig.MaxOutputTokens,
         Temperature = (float?)_llmConfig.Temperature,
         TopP = (float?)_llmConfig.TopP,
         Seed = _llmConfig.Seed,
-    };
+    }, (notice, ct) => conversation.AppendAsync([notice.ToEvent()], cancellationToken: ct)); // a stored event: retries show in history
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using Deckhand.Contracts.Conversations;
+using Deckhand.Engine.Llm.Resilience;
 using Microsoft.Extensions.AI;
 
 namespace Deckhand.Engine.Llm;
@@ -18,6 +19,9 @@ public sealed class LlmClientFactory : ILlmClientFactory
             ? new Anthropic.AnthropicChatClient(config)
             : new OpenAiChatClient(config);
         // Models without native tool calling get the tools described in the prompt and their calls parsed from text.
-        return config.NativeToolCalling ? client : new PromptTools.PromptToolCallingChatClient(client);
+        if (!config.NativeToolCalling)
+            client = new PromptTools.PromptToolCallingChatClient(client);
+        // The one retry layer (backoff, Retry-After, per-attempt timeout); the SDKs' own retries are off.
+        return new RetryingChatClient(client, config);
     }
 }

@@ -16,6 +16,9 @@ public sealed class LlmException(string code, string message, int? statusCode = 
     public int? StatusCode { get; } = statusCode;
     public string? ProviderError { get; } = inner?.GetType().Name;
 
+    /// <summary>How long the provider asked us to wait (<c>Retry-After</c>), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public const string Authentication = "LLMAuthenticationError";
     public const string RateLimit = "LLMRateLimitError";
     public const string ContextWindowExceeded = "LLMContextWindowExceedError";
@@ -26,7 +29,7 @@ public sealed class LlmException(string code, string message, int? statusCode = 
     public const string NoResponse = "LLMNoResponseError";
 
     /// <summary>Maps an HTTP status and provider message to a typed error.</summary>
-    public static LlmException FromStatus(int status, string providerMessage, Exception? inner = null)
+    public static LlmException FromStatus(int status, string providerMessage, Exception? inner = null, TimeSpan? retryAfter = null)
     {
         var text = providerMessage.ToLowerInvariant();
         var code = status switch
@@ -40,14 +43,15 @@ public sealed class LlmException(string code, string message, int? statusCode = 
             404 => "NotFoundError",
             _ => BadRequest,
         };
-        return new LlmException(code, $"{Describe(code)} (HTTP {status}): {providerMessage}", status, inner);
+        return new LlmException(code, $"{Describe(code)} (HTTP {status}): {providerMessage}", status, inner) { RetryAfter = retryAfter };
     }
 
     private static bool IsContextWindow(string text) =>
         text.Contains("context length") || text.Contains("context_length_exceeded") || text.Contains("maximum context")
         || text.Contains("too many tokens") || text.Contains("prompt is too long") || text.Contains("context window");
 
-    private static string Describe(string code) => code switch
+    /// <summary>A readable sentence for an error code.</summary>
+    internal static string Describe(string code) => code switch
     {
         Authentication => "The LLM provider rejected the credentials",
         RateLimit => "The LLM provider is rate limiting requests",

@@ -3,6 +3,7 @@ using System.ClientModel.Primitives;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Deckhand.Contracts.Conversations;
+using Deckhand.Engine.Llm.Resilience;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;
@@ -30,8 +31,9 @@ public sealed class OpenAiChatClient : IChatClient
         var options = new OpenAIClientOptions
         {
             Endpoint = string.IsNullOrWhiteSpace(config.BaseUrl) ? ModelNames.DefaultBaseUrl(config.Model) : new Uri(config.BaseUrl),
-            NetworkTimeout = config.Timeout is > 0 ? TimeSpan.FromSeconds(config.Timeout.Value) : Timeout.InfiniteTimeSpan,
-            RetryPolicy = new ClientRetryPolicy(Math.Max(0, config.NumRetries - 1)),
+            // RetryingChatClient is the one retry layer and owns the end-to-end timeout of each attempt.
+            NetworkTimeout = Timeout.InfiniteTimeSpan,
+            RetryPolicy = new ClientRetryPolicy(0),
         };
         if (config.ExtraHeaders is { Count: > 0 } headers)
             options.AddPolicy(new HeadersPolicy(headers), PipelinePosition.PerCall);
@@ -122,7 +124,7 @@ public sealed class OpenAiChatClient : IChatClient
     {
         var error = ex switch
         {
-            ClientResultException { Status: > 0 } cre => LlmException.FromStatus(cre.Status, ProviderMessage(cre), ex),
+            ClientResultException { Status: > 0 } cre => LlmException.FromStatus(cre.Status, ProviderMessage(cre), ex, RetryAfter(cre)),
             OperationCanceledException or TimeoutException => new LlmException(LlmException.Timeout,
                 $"The LLM request timed out after {_config.Timeout ?? 0:0.#} s.", null, ex),
             ClientResultException or HttpRequestException or IOException => new LlmException(LlmException.Unavailable,
@@ -130,9 +132,27 @@ public sealed class OpenAiChatClient : IChatClient
             _ => new LlmException(LlmException.BadRequest, ex.Message, null, ex),
         };
         var key = _config.ApiKey?.Value;
-        return string.IsNullOrEmpty(key) || !error.Message.Contains(key, StringComparison.Ordinal)
+        if (string.IsNullOrEmpty(key))
+            return error;
+        // A provider that echoes the key puts it in the SDK exception's text too, which a logged exception prints:
+        // such an inner exception is dropped rather than carried.
+        var innerLeaks = ex.ToString().Contains(key, StringComparison.Ordinal);
+        return !innerLeaks && !error.Message.Contains(key, StringComparison.Ordinal)
             ? error
-            : new LlmException(error.Code, error.Message.Replace(key, "**********", StringComparison.Ordinal), error.StatusCode, ex);
+            : new LlmException(error.Code, error.Message.Replace(key, "**********", StringComparison.Ordinal), error.StatusCode, innerLeaks ? null : ex)
+            {
+                RetryAfter = error.RetryAfter,
+            };
+    }
+
+    private static TimeSpan? RetryAfter(ClientResultException ex)
+    {
+        var headers = ex.GetRawResponse()?.Headers;
+        if (headers is null)
+            return null;
+        headers.TryGetValue("retry-after-ms", out var milliseconds);
+        headers.TryGetValue("retry-after", out var value);
+        return RetryBackoff.ParseRetryAfter(milliseconds, value, DateTimeOffset.UtcNow);
     }
 
     /// <summary>The provider's own error message from an OpenAI-shaped body, else the SDK's text.</summary>

@@ -44,8 +44,9 @@ public sealed class AnthropicChatClient : IChatClient
             BaseUrl = string.IsNullOrWhiteSpace(config.BaseUrl) ? "https://api.anthropic.com" : config.BaseUrl.TrimEnd('/'),
             // Local proxies take any key; without one the SDK would go looking in the environment.
             ApiKey = string.IsNullOrEmpty(key) ? "no-key" : key,
-            MaxRetries = Math.Max(0, config.NumRetries - 1),
-            Timeout = config.Timeout is > 0 ? TimeSpan.FromSeconds(config.Timeout.Value) : Timeout.InfiniteTimeSpan,
+            // RetryingChatClient is the one retry layer and owns the per-attempt timeout.
+            MaxRetries = 0,
+            Timeout = Timeout.InfiniteTimeSpan,
             ExtraHeaders = headers,
         });
         _inner = _sdk.AsIChatClient(_model, config.MaxOutputTokens is > 0 ? config.MaxOutputTokens : DefaultMaxOutputTokens);

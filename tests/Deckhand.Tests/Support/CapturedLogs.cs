@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Deckhand.Tests.Support;
+
+/// <summary>Keeps every log line the server writes (message and exception text), for asserting what logs contain.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : Environment.NewLine + exception)}");
+    }
+}
