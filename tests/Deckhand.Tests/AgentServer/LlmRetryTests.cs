@@ -114,7 +114,7 @@ public sealed class LlmRetryTests
         llm.Enqueue(
             ScriptedReply.Error(429, "Rate limit reached for key " + Requests.ApiKey),
             ScriptedReply.Error(401, "Incorrect API key provided: " + Requests.ApiKey));
-        var logs = new CapturedLogs();
+        using var logs = new Deckhand.Testing.Hosting.RecordingLoggerProvider();
         await using var server = await TestAgentServer.StartAsync(logs: logs);
 
         var (created, _) = await server.Client.CreateConversationAsync(Start(llm, numRetries: 3));
