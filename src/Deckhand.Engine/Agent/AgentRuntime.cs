@@ -45,7 +45,9 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         foreach (var tool in Tools)
             (tool as IPrewarm)?.Prewarm();
         var messages = _messages.Build(view);
-        var response = await _llm.Value.GetResponseAsync(messages, ChatOptions(conversation), cancellationToken);
+        var response = _llmConfig.Stream
+            ? await LlmStreaming.GetResponseAsync(_llm.Value, messages, ChatOptions(conversation), conversation, cancellationToken)
+            : await _llm.Value.GetResponseAsync(messages, ChatOptions(conversation), cancellationToken);
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
         var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);
         var reply = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant);
