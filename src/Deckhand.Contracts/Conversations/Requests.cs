@@ -22,6 +22,10 @@ public sealed record StartConversationRequest
     public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
     public bool Autotitle { get; set; } = true;
     public bool Worktree { get; set; }
+
+    /// <summary>Deckhand extension: the USD budget of the conversation (its stats' <c>max_budget_per_task</c>); the run
+    /// stops with <c>MaxBudgetReached</c> before an LLM call once the summed cost reaches it. Null = no budget.</summary>
+    public double? MaxBudgetPerTask { get; set; }
 }
 
 /// <summary><c>POST /api/conversations/{id}/events</c>: <c>content</c> must be an array of parts.</summary>
@@ -37,6 +41,9 @@ public sealed record UpdateConversationRequest
 {
     public string? Title { get; set; }
     public IReadOnlyDictionary<string, string>? Tags { get; set; }
+
+    /// <summary>Deckhand extension: sets or raises the budget (USD); <c>POST /run</c> then continues a stopped run.</summary>
+    public double? MaxBudgetPerTask { get; set; }
 }
 
 public sealed record ConversationPage(

@@ -1,3 +1,4 @@
+using Deckhand.Engine.Agent;
 using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
@@ -93,6 +94,23 @@ public sealed partial class ConversationRunner
             return;
         }
         await loop.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>
+    /// Sets the conversation's budget (USD, its stats' <c>max_budget_per_task</c>). Raising it does not restart a run
+    /// stopped by <c>MaxBudgetReached</c>: <c>POST /run</c> does.
+    /// </summary>
+    public async Task SetBudgetAsync(double budget, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            AppendLocked([], s => s with { Stats = UsageStats.WithBudget(s.Stats, s.Agent.Llm, budget) }, setsBudget: true);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Changes the title (catalogue) and/or replaces the tags (state).</summary>

@@ -56,6 +56,12 @@ public sealed partial class ConversationRunner
                     // StartLoopLocked set the status to running (unless the conversation was finished); after that the loop
                     // goes on while running, or idle because a message arrived mid-step.
                     var proceed = status is ExecutionStatus.Running || (!first && status is ExecutionStatus.Idle);
+                    // Spec §4.1 g: the budget is checked before each LLM call, so the call that crossed it is the last.
+                    if (proceed && !cancellationToken.IsCancellationRequested && BudgetExceededLocked() is { } budgetError)
+                    {
+                        AppendLocked([budgetError], s => s with { ExecutionStatus = ExecutionStatus.Error });
+                        proceed = false;
+                    }
                     if (!proceed || cancellationToken.IsCancellationRequested)
                     {
                         EngineLog.RunEnded(_logger, Id, status.Wire(), iterations);
@@ -91,6 +97,21 @@ public sealed partial class ConversationRunner
             EngineLog.RunFailed(_logger, Id, ex is LlmException llm ? llm.Code : ex.GetType().Name, ex);
             await EndLoopAsync(() => FailLocked(ex));
         }
+    }
+
+    /// <summary>The <c>MaxBudgetReached</c> error when the summed cost has reached the budget, else null.</summary>
+    private ConversationErrorEvent? BudgetExceededLocked()
+    {
+        var stats = _snapshot.State.Stats;
+        if (UsageStats.Budget(stats) is not { } budget)
+            return null;
+        var cost = UsageStats.TotalCost(stats);
+        if (cost < budget)
+            return null;
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return Error("MaxBudgetReached", string.Create(c,
+            $"Agent reached maximum budget limit (${budget:F4}); accumulated cost ${cost:F4}. "
+            + $"Raise it with PATCH /api/conversations/{Id} {{\"max_budget_per_task\": <USD>}}, then POST /run to continue."));
     }
 
     private async Task StopAtIterationLimitAsync(int iterations)

@@ -84,11 +84,14 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     /// right after the events that caused it, all in the same transaction as the new snapshot.
     /// </summary>
     private List<StoredEvent> AppendLocked(IReadOnlyList<Event> events, Func<ConversationState, ConversationState>? change,
-        Func<ConversationMeta, ConversationMeta>? metaChange = null)
+        Func<ConversationMeta, ConversationMeta>? metaChange = null, bool setsBudget = false)
     {
         ThrowIfClosed();
         var before = _snapshot;
         var state = change is null ? before.State : change(before.State);
+        // Only SetBudgetAsync changes the budget; any other write keeps the budget currently in force.
+        if (!setsBudget && !ReferenceEquals(state.Stats, before.State.Stats))
+            state = state with { Stats = UsageStats.CarryBudgets(before.State.Stats, state.Stats) };
         var all = new List<Event>(events);
         if (!ReferenceEquals(state, before.State))
             all.AddRange(StateUpdates.Diff(before.State, state));

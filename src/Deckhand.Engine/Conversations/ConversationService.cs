@@ -79,6 +79,9 @@ public sealed class ConversationService : IAsyncDisposable
                 ConfirmationPolicy = request.ConfirmationPolicy,
                 SecurityAnalyzer = request.SecurityAnalyzer,
                 Tags = request.Tags,
+                Stats = request.MaxBudgetPerTask is { } budget
+                    ? UsageStats.WithBudget(new ConversationStats(), agent.Llm, budget)
+                    : new ConversationStats(),
             };
             var snapshot = new ConversationSnapshot(state, new ConversationMeta
             {

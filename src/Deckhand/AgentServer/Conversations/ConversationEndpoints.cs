@@ -115,9 +115,13 @@ public static class ConversationEndpoints
             return ApiErrors.Invalid("body.title", "title must be 1 to 200 characters.", "string_too_long");
         if (body.Tags is not null && StartRequestValidation.TagProblem(body.Tags) is { } tagProblem)
             return ApiErrors.Invalid([tagProblem]);
+        if (body.MaxBudgetPerTask is { } budget && !(budget > 0 && double.IsFinite(budget)))
+            return ApiErrors.Invalid("body.max_budget_per_task", "max_budget_per_task must be a positive number of USD.", "greater_than");
         var done = await service.WithAsync(id, async runner =>
         {
             await runner.UpdateAsync(title, body.Tags, cancellationToken);
+            if (body.MaxBudgetPerTask is { } newBudget)
+                await runner.SetBudgetAsync(newBudget, cancellationToken);
             return SuccessResponse.True;
         }, cancellationToken);
         // OpenHands answers 200 {"success": false} for an unknown id (quirk kept: its clients read it).

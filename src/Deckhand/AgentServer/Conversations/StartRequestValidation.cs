@@ -46,6 +46,8 @@ internal static partial class StartRequestValidation
             Add("body.workspace.working_dir", "working_dir must be an absolute path.");
         if (request.MaxIterations < 1)
             Add("body.max_iterations", "max_iterations must be at least 1.", "greater_than_equal");
+        if (request.MaxBudgetPerTask is { } budget && !(budget > 0 && double.IsFinite(budget)))
+            Add("body.max_budget_per_task", "max_budget_per_task must be a positive number of USD.", "greater_than");
         if (request.Worktree)
             Add("body.worktree", "worktree conversations are not supported by Deckhand yet.");
         if (request.ParentConversationId is not null)
