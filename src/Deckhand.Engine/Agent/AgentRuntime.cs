@@ -24,13 +24,18 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     private readonly Lazy<IChatClient> _llm = new(() => llmFactory.Create(state.Agent.Llm));
     private readonly LlmConfig _llmConfig = state.Agent.Llm;
 
-    public IReadOnlyList<ITool> Tools { get; } = registry.Resolve(state.Agent.Tools.Select(t => t.Name),
-        new ToolContext(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation));
-
     private readonly MessageBuilder _messages = new();
+    private ChatOptions? _chatOptions;
+
+    /// <summary>Where this conversation's tools run.</summary>
+    public ToolContext ToolContext { get; } =
+        new(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation);
+
+    public IReadOnlyList<ITool> Tools => _tools ??= registry.Resolve(state.Agent.Tools.Select(t => t.Name), ToolContext);
 
     public int ToolConcurrencyLimit => state.Agent.ToolConcurrencyLimit;
-    private ChatOptions? _chatOptions;
+
+    private IReadOnlyList<ITool>? _tools;
 
     /// <summary>The first event of a conversation: our prompt and the tools, as OpenHands lists them.</summary>
     public SystemPromptEvent SystemPromptEvent(DateTimeOffset now) => new()
@@ -81,9 +86,6 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         await conversation.AppendAsync([agentMessage, nudge], s => s with { Stats = stats }, CancellationToken.None);
     }
 
-    internal ToolContext ToolContext(Guid conversationId) =>
-        new(conversationId, state.Workspace.WorkingDir, options.PersistenceDirFor(conversationId), options.Isolation);
-
     private ChatOptions ChatOptions(ConversationRunner conversation) => _chatOptions ??= LlmRetryNotice.Attach(new ChatOptions
     {
         Tools = [.. Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Definition.Description, ToolSchema.ForModel(t)))],
@@ -97,7 +99,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     {
         if (_llm.IsValueCreated)
             _llm.Value.Dispose();
-        foreach (var tool in Tools)
+        foreach (var tool in _tools ?? [])
         {
             switch (tool)
             {

@@ -37,7 +37,7 @@ internal static class ToolCalls
         }
         await conversation.AppendAsync(recorded, s => s with { Stats = stats }, CancellationToken.None);
 
-        var context = agent.ToolContext(conversation.Id);
+        var context = agent.ToolContext;
         if (agent.ToolConcurrencyLimit <= 1 || runnable.Count <= 1)
         {
             // One at a time: each result is recorded the moment it is known.
