@@ -85,12 +85,12 @@ public sealed class ScriptedLlmServer : IAsyncDisposable
         var server = new ScriptedLlmServer();
         var app = builder.Build();
         server._app = app;
-        var chat = new ChatCompletionsEndpoint(server, server._stopping.Token);
-        RequestDelegate models = context => ChatCompletionsEndpoint.WriteJsonAsync(context.Response, StatusCodes.Status200OK,
+        var chat = new ScriptedEndpoint(server, new ScriptedWire.OpenAi(), server._stopping.Token);
+        RequestDelegate models = context => ScriptedEndpoint.WriteJsonAsync(context.Response, StatusCodes.Status200OK,
             writer => CompletionJson.WriteModels(writer, server.ModelIds, 1_700_000_000), context.RequestAborted);
         app.MapPost("/v1/chat/completions", chat.HandleAsync);
         app.MapPost("/chat/completions", chat.HandleAsync);
-        var messages = new AnthropicMessagesEndpoint(server, server._stopping.Token);
+        var messages = new ScriptedEndpoint(server, new ScriptedWire.Anthropic(), server._stopping.Token);
         app.MapPost("/v1/messages", messages.HandleAsync);
         app.MapPost("/messages", messages.HandleAsync);
         app.MapGet("/v1/models", models);
