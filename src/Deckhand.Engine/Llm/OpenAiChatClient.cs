@@ -65,20 +65,8 @@ public sealed class OpenAiChatClient : IChatClient
         var completionOptions = BuildOptions(options);
         var stream = _client.CompleteChatStreamingAsync(request, completionOptions, cancellationToken);
         var assembler = new StreamingToolCallAssembler();
-        await using var enumerator = stream.GetAsyncEnumerator(cancellationToken);
-        while (true)
+        await foreach (var update in ProviderStream.MapErrors(stream, MapError, cancellationToken))
         {
-            StreamingChatCompletionUpdate update;
-            try
-            {
-                if (!await enumerator.MoveNextAsync())
-                    break;
-                update = enumerator.Current;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                throw MapError(ex);
-            }
             foreach (var piece in assembler.Add(update))
                 yield return piece;
         }

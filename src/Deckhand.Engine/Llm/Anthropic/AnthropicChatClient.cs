@@ -78,21 +78,8 @@ public sealed class AnthropicChatClient : IChatClient
         IEnumerable<AiChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var stream = _inner.GetStreamingResponseAsync(AnthropicMessages.ToSdk(messages, _config.CachingPrompt), options, cancellationToken);
-        await using var enumerator = stream.GetAsyncEnumerator(cancellationToken);
-        while (true)
+        await foreach (var update in ProviderStream.MapErrors(stream, MapError, cancellationToken))
         {
-            ChatResponseUpdate update;
-            try
-            {
-                if (!await enumerator.MoveNextAsync())
-                    break;
-                update = enumerator.Current;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                throw MapError(ex);
-            }
-
             AnthropicMessages.FromSdk(update.Contents);
             yield return update;
         }
