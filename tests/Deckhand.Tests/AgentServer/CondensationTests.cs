@@ -93,6 +93,28 @@ public sealed class CondensationTests
         Assert.Contains("nothing left to condense", error.Detail);
     }
 
+    [Fact]
+    public async Task CondenseEndpoint_CondensesAnIdleConversation_And404sForUnknown()
+    {
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        llm.Enqueue(Think(1), Think(2), Think(3), Think(4), ScriptedReply.ToolCall("finish", new { message = "done" }),
+            ScriptedReply.Text(SummaryText));
+        await using var server = await TestAgentServer.StartAsync();
+        var (created, _) = await server.Client.CreateConversationAsync(Requests.Start(llm.BaseUrl, "Say hello"));
+        await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Finished);
+
+        using var response = await server.Http.PostAsync($"api/conversations/{created.Id}/condense", null, TestContext.Current.CancellationToken);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("{\"success\":true}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var events = await server.Client.AllEventsAsync(created.Id);
+        Assert.Single(events.OfType<CondensationRequest>());
+        Assert.Equal(SummaryText, Assert.Single(events.OfType<Condensation>()).Summary);
+        Assert.Equal(6, llm.Requests.Count);
+
+        using var missing = await server.Http.PostAsync($"api/conversations/{Guid.NewGuid()}/condense", null, TestContext.Current.CancellationToken);
+        Assert.Equal(404, (int)missing.StatusCode);
+    }
+
     private static void AssertEveryToolResultHasItsCall(ScriptedRequest request)
     {
         var called = new HashSet<string>();

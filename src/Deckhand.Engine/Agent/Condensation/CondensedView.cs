@@ -38,8 +38,18 @@ internal sealed record CondensedView(IReadOnlyList<Event> Events, int Version)
         return new CondensedView(kept, version);
     }
 
-    /// <summary>True when the history's last model-relevant event is an unhandled condensation request.</summary>
-    public static bool RequestPending(IReadOnlyList<Event> history) => history.Count > 0 && history[^1] is CondensationRequest;
+    /// <summary>True when a condensation request came after the last condensation.</summary>
+    public static bool RequestPending(IReadOnlyList<Event> history)
+    {
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            if (history[i] is CondensationRequest)
+                return true;
+            if (history[i] is Contracts.Events.Condensation)
+                return false;
+        }
+        return false;
+    }
 
     /// <summary>True when nothing happened since the last condensation (a retry right after it).</summary>
     public static bool JustCondensed(IReadOnlyList<Event> history) =>
