@@ -2,6 +2,7 @@ using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Llm;
+using Deckhand.Engine.Agent.Condensers;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Llm.Resilience;
@@ -49,10 +50,32 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     {
         foreach (var tool in Tools)
             (tool as IPrewarm)?.Prewarm();
-        var messages = _messages.Build(view);
-        var response = _llmConfig.Stream
-            ? await LlmStreaming.GetResponseAsync(_llm.Value, messages, ChatOptions(conversation), conversation, cancellationToken)
-            : await _llm.Value.GetResponseAsync(messages, ChatOptions(conversation), cancellationToken);
+        var condensed = CondensedView.From(view);
+        if (CondensedView.RequestPending(view))
+        {
+            await CondenseAsync(conversation, condensed, null, cancellationToken);
+            return;
+        }
+        var messages = _messages.Build(condensed.Events, condensed.Version);
+        ChatResponse response;
+        try
+        {
+            response = _llmConfig.Stream
+                ? await LlmStreaming.GetResponseAsync(_llm.Value, messages, ChatOptions(conversation), conversation, cancellationToken)
+                : await _llm.Value.GetResponseAsync(messages, ChatOptions(conversation), cancellationToken);
+        }
+        catch (LlmException ex) when (ex.Code == LlmException.ContextWindowExceeded)
+        {
+            if (CondensedView.JustCondensed(view))
+            {
+                throw new LlmException(ex.Code,
+                    "The conversation still does not fit the model's context window after it was condensed, so condensation did not help. "
+                    + "Start a new conversation or use a model with a larger context window. Provider said: " + ex.Message, ex.StatusCode);
+            }
+            // Condense, and let the loop retry the step on the condensed view.
+            await CondenseAsync(conversation, condensed, ex, cancellationToken);
+            return;
+        }
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
         var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);
         var reply = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant);
@@ -84,6 +107,24 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             LlmMessage = new Message { Role = MessageRole.User, Content = [new TextContent(NudgeText)] },
         };
         await conversation.AppendAsync([agentMessage, nudge], s => s with { Stats = stats }, CancellationToken.None);
+    }
+
+    /// <summary>Summarises the middle of the view and stores the <c>Condensation</c>; the next step sees the condensed view.</summary>
+    private async Task CondenseAsync(ConversationRunner conversation, CondensedView view, LlmException? cause, CancellationToken cancellationToken)
+    {
+        var condensation = await Summarizer.CondenseAsync(_llm.Value, view.Events, ForgetRange.DefaultKeepFirst,
+            new ChatOptions { MaxOutputTokens = _llmConfig.MaxOutputTokens, Temperature = (float?)_llmConfig.Temperature }, cancellationToken);
+        if (condensation is null)
+        {
+            if (cause is not null)
+            {
+                throw new LlmException(cause.Code,
+                    "The conversation does not fit the model's context window and there is nothing left to condense. Provider said: "
+                    + cause.Message, cause.StatusCode);
+            }
+            condensation = new Contracts.Events.Condensation { LlmResponseId = "none" }; // marks the request handled
+        }
+        await conversation.AppendAsync([condensation], cancellationToken: CancellationToken.None);
     }
 
     private ChatOptions ChatOptions(ConversationRunner conversation) => _chatOptions ??= LlmRetryNotice.Attach(new ChatOptions

@@ -24,17 +24,25 @@ internal sealed class MessageBuilder
     private readonly List<AiChatMessage> _messages = [];
     private int _consumed;
     private string? _firstEventId;
+    private int _version;
+    private string? _lastConsumedId;
 
-    /// <summary>Messages for <paramref name="events"/>, which must extend the list given last time (else it rebuilds).</summary>
-    public IReadOnlyList<AiChatMessage> Build(IReadOnlyList<Event> events)
+    /// <summary>
+    /// Messages for <paramref name="events"/>, which must extend the list given last time (else it rebuilds).
+    /// <paramref name="version"/> changes whenever the view was rewritten (a condensation), which forces a rebuild.
+    /// </summary>
+    public IReadOnlyList<AiChatMessage> Build(IReadOnlyList<Event> events, int version = 0)
     {
-        if (events.Count < _consumed || (events.Count > 0 && events[0].Id != _firstEventId))
+        if (version != _version || events.Count < _consumed || (events.Count > 0 && events[0].Id != _firstEventId)
+            || (_consumed > 0 && events[_consumed - 1].Id != _lastConsumedId))
         {
             _messages.Clear();
             _consumed = 0;
+            _version = version;
             _firstEventId = events.Count > 0 ? events[0].Id : null;
         }
         _consumed = Append(_messages, events, _consumed, stopAtOpenCall: true);
+        _lastConsumedId = _consumed > 0 ? events[_consumed - 1].Id : null;
         if (_consumed == events.Count)
             return _messages;
         var withOpenCalls = new List<AiChatMessage>(_messages);
@@ -61,6 +69,14 @@ internal sealed class MessageBuilder
                     break;
                 case MessageEvent message:
                     AddMessage(messages, message);
+                    break;
+                case CondensationSummaryEvent summary:
+                    AddMessage(messages, new MessageEvent
+                    {
+                        Id = summary.Id,
+                        Source = EventSource.Environment,
+                        LlmMessage = new Message { Role = MessageRole.User, Content = [new TextContent(summary.Summary)] },
+                    });
                     break;
                 case ActionEvent first:
                     var end = i;

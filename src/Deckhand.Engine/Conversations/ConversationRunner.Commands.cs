@@ -58,6 +58,28 @@ public sealed partial class ConversationRunner
     }
 
     /// <summary>Pauses at the next step boundary (an in-flight LLM call or tool finishes first). Only from idle or running.</summary>
+    /// <summary>
+    /// <c>POST /condense</c>: records a <c>CondensationRequest</c>. A running loop handles it at its next step;
+    /// otherwise it is handled here, synchronously, by one agent step that only condenses.
+    /// </summary>
+    public async Task CondenseAsync(CancellationToken cancellationToken = default)
+    {
+        List<Event> history;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            AppendLocked([new CondensationRequest()], null);
+            if (_loopActive)
+                return;
+            history = LoadHistory();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        await _agent.StepAsync(this, history, cancellationToken);
+    }
+
     public async Task PauseAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);

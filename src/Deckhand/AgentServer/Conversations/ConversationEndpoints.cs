@@ -28,6 +28,7 @@ public static class ConversationEndpoints
         group.MapPost("/{conversation_id}/run", RunAsync);
         group.MapPost("/{conversation_id}/pause", PauseAsync);
         group.MapPost("/{conversation_id}/interrupt", InterruptAsync);
+        group.MapPost("/{conversation_id}/condense", CondenseAsync);
         group.MapGet("/{conversation_id}/agent_final_response", FinalResponseAsync);
         return app;
     }
@@ -150,6 +151,18 @@ public static class ConversationEndpoints
                 "Conversation already running. Wait for completion or pause first."),
             _ => Success(),
         };
+    }
+
+    private static async Task<IResult> CondenseAsync(string conversation_id, ConversationService service, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(conversation_id, out var id))
+            return ApiErrors.BadUuid("conversation_id");
+        var outcome = await service.WithAsync(id, async runner =>
+        {
+            await runner.CondenseAsync(cancellationToken);
+            return (object)true;
+        }, cancellationToken);
+        return outcome is null ? ApiErrors.ConversationNotFound(id) : Success();
     }
 
     private static Task<IResult> PauseAsync(string conversation_id, ConversationService service, CancellationToken cancellationToken) =>
