@@ -19,6 +19,9 @@ namespace Deckhand.Engine.Agent;
 internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory llmFactory, ToolRegistry registry, EngineOptions options)
     : IDisposable
 {
+    /// <summary>The usage id of summary calls, as OpenHands names it.</summary>
+    public const string CondenserUsageId = "condenser";
+
     public const string NudgeText =
         "Your last reply had neither a tool call nor a message. Call a tool to continue the task, or call `finish` when you are done.";
 
@@ -112,9 +115,9 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     /// <summary>Summarises the middle of the view and stores the <c>Condensation</c>; the next step sees the condensed view.</summary>
     private async Task CondenseAsync(ConversationRunner conversation, CondensedView view, LlmException? cause, CancellationToken cancellationToken)
     {
-        var condensation = await Summarizer.CondenseAsync(_llm.Value, view.Events, ForgetRange.DefaultKeepFirst,
+        var result = await Summarizer.CondenseAsync(_llm.Value, view.Events, ForgetRange.DefaultKeepFirst,
             new ChatOptions { MaxOutputTokens = _llmConfig.MaxOutputTokens, Temperature = (float?)_llmConfig.Temperature }, cancellationToken);
-        if (condensation is null)
+        if (result is not var (condensation, response))
         {
             if (cause is not null)
             {
@@ -122,9 +125,14 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
                     "The conversation does not fit the model's context window and there is nothing left to condense. Provider said: "
                     + cause.Message, cause.StatusCode);
             }
-            condensation = new Contracts.Events.Condensation { LlmResponseId = "none" }; // marks the request handled
+            // Nothing to forget: mark the request handled.
+            await conversation.AppendAsync([new Contracts.Events.Condensation { LlmResponseId = "none" }], cancellationToken: CancellationToken.None);
+            return;
         }
-        await conversation.AppendAsync([condensation], cancellationToken: CancellationToken.None);
+        // The summary call costs tokens too: counted under its own usage id, so budgets and totals include it.
+        var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig with { UsageId = CondenserUsageId }, response,
+            condensation.LlmResponseId);
+        await conversation.AppendAsync([condensation], s => s with { Stats = stats }, CancellationToken.None);
     }
 
     private ChatOptions ChatOptions(ConversationRunner conversation) => _chatOptions ??= LlmRetryNotice.Attach(new ChatOptions

@@ -30,6 +30,10 @@ public sealed class CondensationTests
         Assert.Equal(0, llm.UnscriptedRequests);
         var events = await server.Client.AllEventsAsync(created.Id);
         Assert.Empty(events.OfType<ConversationErrorEvent>());
+        // The summary call is counted once, under its own usage id (the scripted usage is 100 prompt tokens per call).
+        var usage = (await server.Client.GetConversationAsync(created.Id))!.Stats.UsageToMetrics;
+        Assert.Equal(100, usage["condenser"].AccumulatedTokenUsage!.PromptTokens);
+        Assert.Equal(500, usage["default"].AccumulatedTokenUsage!.PromptTokens);
         var condensation = Assert.Single(events.OfType<Condensation>());
         Assert.Equal(SummaryText, condensation.Summary);
         Assert.NotEmpty(condensation.ForgottenEventIds);

@@ -28,7 +28,8 @@ internal static class Summarizer
         Answer with the summary only.
         """;
 
-    public static async Task<Contracts.Events.Condensation?> CondenseAsync(IChatClient llm, IReadOnlyList<Event> view,
+    /// <returns>The condensation and the summary call's response (for its usage), or null when nothing can be forgotten.</returns>
+    public static async Task<(Contracts.Events.Condensation Event, ChatResponse Response)?> CondenseAsync(IChatClient llm, IReadOnlyList<Event> view,
         int keepFirst, ChatOptions? options, CancellationToken cancellationToken)
     {
         if (ForgetRange.Choose(view, keepFirst) is not var (start, end))
@@ -37,13 +38,13 @@ internal static class Summarizer
         var prompt = Prompt(forgotten);
         var response = await llm.GetResponseAsync([new AiChatMessage(ChatRole.User, prompt)], options, cancellationToken);
         var summary = response.Text.Trim();
-        return new Contracts.Events.Condensation
+        return (new Contracts.Events.Condensation
         {
             ForgottenEventIds = [.. forgotten.Where(e => e is not CondensationSummaryEvent).Select(e => e.Id)],
             Summary = summary.Length > 0 ? summary : "(The model returned an empty summary of the earlier events.)",
             SummaryOffset = start,
             LlmResponseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12],
-        };
+        }, response);
     }
 
     internal static string Prompt(IReadOnlyList<Event> forgotten)
