@@ -52,6 +52,12 @@ public sealed record ConversationMeta
     public required DateTimeOffset UpdatedAt { get; init; }
     /// <summary>Why the conversation is in its status, when that is not obvious (e.g. recovered after a restart).</summary>
     public string? StatusReason { get; set; }
+    /// <summary>The conversation this one is a sub-conversation of (set at creation, never changed).</summary>
+    public Guid? ParentConversationId { get; set; }
+    /// <summary>Set on a fork: the conversation it was copied from.</summary>
+    public Guid? ForkedFromConversationId { get; set; }
+    /// <summary>Set on a fork: the last event copied from the source.</summary>
+    public string? ForkedFromEventId { get; set; }
 }
 
 /// <summary>What the store keeps per conversation: state plus meta, in one row.</summary>
@@ -121,6 +127,9 @@ public sealed record ConversationInfo
             Title = m.Title,
             CreatedAt = m.CreatedAt,
             UpdatedAt = m.UpdatedAt,
+            ForkedFromConversationId = m.ForkedFromConversationId,
+            ForkedFromEventId = m.ForkedFromEventId,
+            ParentConversationId = m.ParentConversationId,
             Tags = s.Tags,
             Agent = s.Agent,
         };

@@ -21,6 +21,9 @@ public sealed record StartConversationRequest
     public IReadOnlyDictionary<string, JsonElement> Secrets { get; set; } = new Dictionary<string, JsonElement>();
     public IReadOnlyDictionary<string, string> Tags { get; set; } = new Dictionary<string, string>();
     public bool Autotitle { get; set; } = true;
+    /// <summary>OpenHands' named LLM profile for titles. Deckhand has no profile store, so titles use the agent's LLM
+    /// (OpenHands' own fallback when a profile does not load).</summary>
+    public string? TitleLlmProfile { get; set; }
     public bool Worktree { get; set; }
 
     /// <summary>Deckhand extension: the USD budget of the conversation (its stats' <c>max_budget_per_task</c>); the run
@@ -45,6 +48,30 @@ public sealed record UpdateConversationRequest
     /// <summary>Deckhand extension: sets or raises the budget (USD); <c>POST /run</c> then continues a stopped run.</summary>
     public double? MaxBudgetPerTask { get; set; }
 }
+
+/// <summary><c>POST /api/conversations/{id}/fork</c>; the body is optional.</summary>
+public sealed record ForkConversationRequest
+{
+    /// <summary>The fork's id; a new one when null. An id that exists already is a 409.</summary>
+    public Guid? Id { get; set; }
+    /// <summary>The fork's title; the source's title when null.</summary>
+    public string? Title { get; set; }
+    /// <summary>The fork's tags; the source's tags when null.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; set; }
+    /// <summary>Start the fork with empty usage (the budget carries over); false copies the source's stats.</summary>
+    public bool ResetMetrics { get; set; } = true;
+    /// <summary>Copy events up to and including this one; the whole log when null.</summary>
+    public string? FromEventId { get; set; }
+}
+
+/// <summary><c>POST /api/conversations/{id}/ask_agent</c>.</summary>
+public sealed record AskAgentRequest
+{
+    public required string Question { get; init; }
+}
+
+/// <summary>The answer of <c>ask_agent</c>: <c>{"response": str}</c>.</summary>
+public sealed record AskAgentResponse(string Response);
 
 public sealed record ConversationPage(
     IReadOnlyList<ConversationInfo> Items,

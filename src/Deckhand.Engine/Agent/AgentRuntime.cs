@@ -41,6 +41,17 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
 
     private IReadOnlyList<ITool>? _tools;
 
+    /// <summary>The agent's model client, for side calls (title, ask_agent) that are not steps.</summary>
+    internal IChatClient Llm => _llm.Value;
+
+    internal LlmConfig LlmConfig => _llmConfig;
+
+    internal bool LlmTitles => options.LlmTitles;
+
+    /// <summary>The tools as the model is told about them.</summary>
+    internal List<AITool> ToolDeclarations() =>
+        [.. Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Definition.Description, ToolSchema.ForModel(t)))];
+
     /// <summary>The first event of a conversation: our prompt and the tools, as OpenHands lists them.</summary>
     public SystemPromptEvent SystemPromptEvent(DateTimeOffset now) => new()
     {

@@ -78,6 +78,32 @@ internal static class UsageStats
     }
 
     /// <summary>
+    /// <paramref name="next"/>, except that a usage id whose totals went backwards (or vanished) keeps its
+    /// <paramref name="current"/> metrics. Usage only grows, so a smaller total means <paramref name="next"/> was computed
+    /// from a stale copy: a step computes its stats before it commits them, and a background call (the title) may have
+    /// committed its own usage id meanwhile.
+    /// </summary>
+    public static ConversationStats KeepAccumulated(ConversationStats current, ConversationStats next)
+    {
+        Dictionary<string, Metrics>? map = null;
+        foreach (var (key, metrics) in current.UsageToMetrics)
+        {
+            if (next.UsageToMetrics.TryGetValue(key, out var candidate) && !IsBehind(candidate, metrics))
+                continue;
+            map ??= new Dictionary<string, Metrics>(next.UsageToMetrics);
+            map[key] = metrics;
+        }
+        return map is null ? next : new ConversationStats { UsageToMetrics = map };
+    }
+
+    private static bool IsBehind(Metrics candidate, Metrics current) =>
+        candidate.AccumulatedCost < current.AccumulatedCost
+        || Tokens(candidate) < Tokens(current);
+
+    private static long Tokens(Metrics metrics) =>
+        (metrics.AccumulatedTokenUsage?.PromptTokens ?? 0) + (metrics.AccumulatedTokenUsage?.CompletionTokens ?? 0);
+
+    /// <summary>
     /// <paramref name="next"/> with the budgets of <paramref name="current"/>: a step computes its stats before it
     /// commits them, so a budget raised meanwhile must not be overwritten by the step's stale copy.
     /// </summary>

@@ -25,13 +25,16 @@ public sealed partial class ConversationRunner
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var titleFrom = NeedsTitleLocked(message);
             AppendLocked([userMessage], state => state with
             {
                 LastUserMessageId = userMessage.Id,
                 ExecutionStatus = state.ExecutionStatus is ExecutionStatus.Finished or ExecutionStatus.Stuck
                     ? ExecutionStatus.Idle
                     : state.ExecutionStatus,
-            }, meta => meta.Title is null && meta.Autotitle ? meta with { Title = Titles.FromMessage(message.Text()) } : meta);
+            }, titleFrom is null || _agent.LlmTitles ? null : meta => meta with { Title = Titles.FromMessage(titleFrom) });
+            if (titleFrom is not null && _agent.LlmTitles)
+                StartTitleLocked(titleFrom);
             if (run)
                 StartLoopLocked();
             return userMessage;
@@ -149,19 +152,5 @@ public sealed partial class ConversationRunner
         {
             _gate.Release();
         }
-    }
-}
-
-/// <summary>Titles made from the first user message, without spending an LLM call.</summary>
-internal static class Titles
-{
-    public const int MaxLength = 50;
-
-    public static string? FromMessage(string text)
-    {
-        var line = string.Join(' ', text.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
-        if (line.Length == 0)
-            return null;
-        return line.Length <= MaxLength ? line : string.Concat(line.AsSpan(0, MaxLength - 1).TrimEnd(), "…");
     }
 }

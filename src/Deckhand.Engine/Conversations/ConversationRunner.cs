@@ -47,7 +47,7 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     /// <summary>The latest committed state; safe to read from any thread.</summary>
     public ConversationSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    public ConversationInfo Info => ConversationInfo.From(Snapshot);
+    public ConversationInfo Info => ConversationInfo.From(Snapshot) with { SubConversationIds = _store.ListChildren(Id) };
 
     /// <summary>Seq of the last committed event.</summary>
     public long HeadSeq => Interlocked.Read(ref _headSeq);
@@ -60,7 +60,7 @@ public sealed partial class ConversationRunner : IAsyncDisposable
 
     internal bool IsClosed => Volatile.Read(ref _closed);
 
-    internal bool IsIdle => !_loopActive && Hub.Count == 0;
+    internal bool IsIdle => !_loopActive && Hub.Count == 0 && !TitlePending;
 
     internal void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetUtcNow().UtcTicks);
 
@@ -89,6 +89,8 @@ public sealed partial class ConversationRunner : IAsyncDisposable
         ThrowIfClosed();
         var before = _snapshot;
         var state = change is null ? before.State : change(before.State);
+        if (!ReferenceEquals(state.Stats, before.State.Stats))
+            state = state with { Stats = UsageStats.KeepAccumulated(before.State.Stats, state.Stats) };
         // Only SetBudgetAsync changes the budget; any other write keeps the budget currently in force.
         if (!setsBudget && !ReferenceEquals(state.Stats, before.State.Stats))
             state = state with { Stats = UsageStats.CarryBudgets(before.State.Stats, state.Stats) };
@@ -152,6 +154,7 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopRunAsync(TimeSpan.FromSeconds(10));
+        await StopTitleAsync(TimeSpan.FromSeconds(5));
         await _gate.WaitAsync();
         _closed = true;
         _gate.Release();

@@ -14,7 +14,7 @@ namespace Deckhand.Engine.Conversations;
 /// keeps it while it runs or has subscribers, and unloads it after it has been idle for a while. At start it recovers
 /// conversations that were running when the previous process died.
 /// </summary>
-public sealed class ConversationService : IAsyncDisposable
+public sealed partial class ConversationService : IAsyncDisposable
 {
     private readonly IConversationStore _store;
     private readonly ILlmClientFactory _llmFactory;
@@ -67,6 +67,8 @@ public sealed class ConversationService : IAsyncDisposable
         {
             if (await GetAsync(id, cancellationToken) is { } existing)
                 return (existing, false);
+            if (request.ParentConversationId is { } parentId)
+                CheckParent(id, parentId, request.Workspace);
             var now = _time.GetUtcNow();
             var state = new ConversationState
             {
@@ -88,6 +90,7 @@ public sealed class ConversationService : IAsyncDisposable
                 CreatedAt = now,
                 UpdatedAt = now,
                 Autotitle = request.Autotitle,
+                ParentConversationId = request.ParentConversationId,
             });
             if (!_store.Create(snapshot))
                 throw new InvalidOperationException("Conversation id collision.");

@@ -14,6 +14,12 @@ public sealed record EngineOptions
     /// <summary>How shells started for conversations are isolated.</summary>
     public Isolation.IShellIsolation Isolation { get; init; } = new Isolation.NoIsolation();
 
+    /// <summary>
+    /// Whether auto-titles come from a short call to the agent's model, or only from the first message cut to length.
+    /// The agent-server turns it on (unless <c>--no-llm-titles</c>); <c>deckhand run</c>, a one-shot run, leaves it off.
+    /// </summary>
+    public bool LlmTitles { get; init; }
+
     public string ConversationsDir => Path.Combine(DataDir, "conversations");
 
     public string PersistenceDirFor(Guid id) => Path.Combine(ConversationsDir, id.ToString("N"));

@@ -45,6 +45,16 @@ public interface IConversationStore : IDisposable
 
     long CountConversations(ExecutionStatus? status);
 
+    /// <summary>
+    /// Creates <paramref name="fork"/> with a copy of <paramref name="sourceId"/>'s events with seq 1 to
+    /// <paramref name="upToSeq"/> (same ids and seqs), followed by <paramref name="extra"/>; one transaction.
+    /// Returns false when the fork's id already exists.
+    /// </summary>
+    bool CreateFork(Guid sourceId, long upToSeq, ConversationSnapshot fork, IReadOnlyList<StoredEvent> extra);
+
+    /// <summary>Ids of the conversations created with <paramref name="parentId"/> as their parent, oldest first.</summary>
+    IReadOnlyList<Guid> ListChildren(Guid parentId);
+
     /// <summary>Ids of conversations whose stored status is <paramref name="status"/> (used for crash recovery).</summary>
     IReadOnlyList<Guid> ListByStatus(ExecutionStatus status);
 }

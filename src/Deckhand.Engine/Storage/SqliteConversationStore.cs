@@ -67,15 +67,70 @@ public sealed partial class SqliteConversationStore : IConversationStore
         lock (_writeLock)
         {
             using var command = _writer.CreateCommand();
-            command.CommandText =
-                "INSERT OR IGNORE INTO conversations (id, created_at, updated_at, execution_status, head_seq, snapshot) VALUES ($c, $created, $updated, $status, 0, $snap);";
-            command.Parameters.AddWithValue("$c", Key(snapshot.State.Id));
-            command.Parameters.AddWithValue("$created", SortableTime(snapshot.Meta.CreatedAt));
-            command.Parameters.AddWithValue("$updated", SortableTime(snapshot.Meta.UpdatedAt));
-            command.Parameters.AddWithValue("$status", snapshot.State.ExecutionStatus.Wire());
-            command.Parameters.AddWithValue("$snap", SerializeSnapshot(snapshot));
-            return command.ExecuteNonQuery() == 1;
+            return InsertConversation(snapshot, 0, null);
         }
+    }
+
+    public bool CreateFork(Guid sourceId, long upToSeq, ConversationSnapshot fork, IReadOnlyList<StoredEvent> extra)
+    {
+        lock (_writeLock)
+        {
+            using var tx = _writer.BeginTransaction();
+            if (!InsertConversation(fork, upToSeq + extra.Count, tx))
+                return false;
+            using (var copy = _writer.CreateCommand())
+            {
+                copy.Transaction = tx;
+                copy.CommandText =
+                    "INSERT INTO events (conversation_id, seq, id, kind, source, timestamp, search_text, json) "
+                    + "SELECT $fork, seq, id, kind, source, timestamp, search_text, json FROM events WHERE conversation_id = $src AND seq <= $upto ORDER BY seq;";
+                copy.Parameters.AddWithValue("$fork", Key(fork.State.Id));
+                copy.Parameters.AddWithValue("$src", Key(sourceId));
+                copy.Parameters.AddWithValue("$upto", upToSeq);
+                if (copy.ExecuteNonQuery() != upToSeq)
+                    throw new InvalidOperationException("The source conversation's log does not reach the fork point.");
+            }
+            _insertEvent.Transaction = tx;
+            var expected = upToSeq + 1;
+            foreach (var stored in extra)
+            {
+                if (stored.Seq != expected++)
+                    throw new InvalidOperationException("Events must be appended with consecutive sequence numbers.");
+                InsertEvent(Key(fork.State.Id), stored);
+            }
+            tx.Commit();
+            return true;
+        }
+    }
+
+    public IReadOnlyList<Guid> ListChildren(Guid parentId)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM conversations WHERE parent_id = $p ORDER BY created_at, id;";
+        command.Parameters.AddWithValue("$p", Key(parentId));
+        var ids = new List<Guid>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            ids.Add(Guid.Parse(reader.GetString(0)));
+        return ids;
+    }
+
+    private bool InsertConversation(ConversationSnapshot snapshot, long headSeq, SqliteTransaction? tx)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText =
+            "INSERT OR IGNORE INTO conversations (id, created_at, updated_at, execution_status, head_seq, snapshot, parent_id) "
+            + "VALUES ($c, $created, $updated, $status, $head, $snap, $parent);";
+        command.Parameters.AddWithValue("$c", Key(snapshot.State.Id));
+        command.Parameters.AddWithValue("$created", SortableTime(snapshot.Meta.CreatedAt));
+        command.Parameters.AddWithValue("$updated", SortableTime(snapshot.Meta.UpdatedAt));
+        command.Parameters.AddWithValue("$status", snapshot.State.ExecutionStatus.Wire());
+        command.Parameters.AddWithValue("$head", headSeq);
+        command.Parameters.AddWithValue("$snap", SerializeSnapshot(snapshot));
+        command.Parameters.AddWithValue("$parent", snapshot.Meta.ParentConversationId is { } parent ? Key(parent) : DBNull.Value);
+        return command.ExecuteNonQuery() == 1;
     }
 
     public void Append(Guid conversationId, long firstSeq, IReadOnlyList<StoredEvent> events, ConversationSnapshot? snapshot)
@@ -98,17 +153,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
             {
                 if (stored.Seq != expected++)
                     throw new InvalidOperationException("Events must be appended with consecutive sequence numbers.");
-                var e = stored.Event;
-                var p = _insertEvent.Parameters;
-                p[0].Value = key;
-                p[1].Value = stored.Seq;
-                p[2].Value = e.Id;
-                p[3].Value = e.Kind;
-                p[4].Value = SourceName(e.Source);
-                p[5].Value = e.Timestamp;
-                p[6].Value = (object?)SearchText(e) ?? DBNull.Value;
-                p[7].Value = stored.Utf8Json ?? JsonSerializer.SerializeToUtf8Bytes(e, DeckhandJson.Compact.Event);
-                _insertEvent.ExecuteNonQuery();
+                InsertEvent(key, stored);
             }
             if (snapshot is not null)
                 WriteSnapshot(key, snapshot, expected - 1);
@@ -231,6 +276,21 @@ public sealed partial class SqliteConversationStore : IConversationStore
             _writer.Dispose();
         }
         SqliteConnection.ClearAllPools();
+    }
+
+    private void InsertEvent(string key, StoredEvent stored)
+    {
+        var e = stored.Event;
+        var p = _insertEvent.Parameters;
+        p[0].Value = key;
+        p[1].Value = stored.Seq;
+        p[2].Value = e.Id;
+        p[3].Value = e.Kind;
+        p[4].Value = SourceName(e.Source);
+        p[5].Value = e.Timestamp;
+        p[6].Value = (object?)SearchText(e) ?? DBNull.Value;
+        p[7].Value = stored.Utf8Json ?? JsonSerializer.SerializeToUtf8Bytes(e, DeckhandJson.Compact.Event);
+        _insertEvent.ExecuteNonQuery();
     }
 
     private void WriteSnapshot(string key, ConversationSnapshot snapshot, long headSeq)

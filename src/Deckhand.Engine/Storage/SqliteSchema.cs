@@ -32,6 +32,11 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE UNIQUE INDEX ix_events_id ON events (conversation_id, id);
         """,
+        // 2: sub-conversations. The parent is also in the snapshot; the column is what finds a parent's children.
+        """
+        ALTER TABLE conversations ADD COLUMN parent_id TEXT;
+        CREATE INDEX ix_conversations_parent ON conversations (parent_id, created_at) WHERE parent_id IS NOT NULL;
+        """,
     ];
 
     public static void Migrate(SqliteConnection connection)

@@ -66,6 +66,7 @@ public static class AgentServerApp
             DataDir = options.DataDir,
             IdleUnloadAfter = options.IdleUnloadAfter,
             Isolation = services.GetRequiredService<IShellIsolation>(),
+            LlmTitles = options.LlmTitles,
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ServerState>();

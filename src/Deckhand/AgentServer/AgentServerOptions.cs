@@ -15,6 +15,8 @@ public sealed record AgentServerOptions
     public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>How the agent's shells are isolated (bubblewrap when available, by default).</summary>
     public Engine.Isolation.IsolationOptions Isolation { get; init; } = new();
+    /// <summary>Auto-titles by a short call to the agent's model (true) or cut from the first message (false).</summary>
+    public bool LlmTitles { get; init; } = true;
 
     public bool AuthEnabled => SessionApiKeys.Count > 0;
 

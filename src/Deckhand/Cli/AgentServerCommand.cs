@@ -26,9 +26,10 @@ public static class AgentServerCommand
         var noNetwork = new Option<bool>("--no-network") { Description = "The agent's shell gets no network (bubblewrap isolation)." };
         var shellMemory = new Option<int?>("--shell-memory-mb") { Description = "Address-space limit per shell process, in MiB (bubblewrap isolation)." };
         var shellProcesses = new Option<int?>("--shell-max-processes") { Description = "Most processes the agent's shell may run at once (bubblewrap isolation)." };
+        var noLlmTitles = new Option<bool>("--no-llm-titles") { Description = "Title conversations from the first message instead of asking the model (saves one call per conversation)." };
         var command = new Command("agent-server", "Serve the OpenHands-compatible agent-server API (REST + WebSocket).")
         {
-            host, port, dataDir, keys, isolation, noNetwork, shellMemory, shellProcesses,
+            host, port, dataDir, keys, isolation, noNetwork, shellMemory, shellProcesses, noLlmTitles,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ public static class AgentServerCommand
                     MemoryLimitMb = parse.GetValue(shellMemory),
                     MaxProcesses = parse.GetValue(shellProcesses),
                 },
+                LlmTitles = !parse.GetValue(noLlmTitles),
             };
             if (options.Port is < 0 or > 65535)
             {

@@ -54,7 +54,8 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
     /// <summary>Starts <c>deckhand agent-server</c> on a free port and waits until it listens.</summary>
     public static async Task<(DeckhandProcess Process, Uri BaseUrl)> StartServerAsync(string dataDir)
     {
-        var process = Start(["agent-server", "--port", "0", "--data-dir", dataDir]);
+        // No title calls: they would take replies scripted for the agent.
+        var process = Start(["agent-server", "--port", "0", "--data-dir", dataDir, "--no-llm-titles"]);
         var url = await process._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return (process, url);
     }

@@ -35,7 +35,7 @@ public sealed class TestAgentServer : IAsyncDisposable
     public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
 
     public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
-        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null)
+        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null, bool llmTitles = false)
     {
         var owns = dataDir is null;
         dataDir ??= TempDir.Create("deckhand-server");
@@ -47,6 +47,8 @@ public sealed class TestAgentServer : IAsyncDisposable
             IdleUnloadAfter = idleUnloadAfter ?? TimeSpan.FromMinutes(20),
             // Tests that want a sandbox say so; the others should not pay for probing bubblewrap.
             Isolation = isolation ?? new IsolationOptions { Mode = IsolationMode.None },
+            // Off unless a test is about titles: a title call would take replies scripted for the agent.
+            LlmTitles = llmTitles,
         }, services =>
         {
             services.AddSingleton<IHostLifetime, QuietHostLifetime>();

@@ -30,6 +30,7 @@ public static class ConversationEndpoints
         group.MapPost("/{conversation_id}/interrupt", InterruptAsync);
         group.MapPost("/{conversation_id}/condense", CondenseAsync);
         group.MapGet("/{conversation_id}/agent_final_response", FinalResponseAsync);
+        group.MapConversationTree();
         return app;
     }
 
@@ -52,7 +53,7 @@ public static class ConversationEndpoints
         }
         Guid? page = Guid.TryParse(page_id, out var parsed) ? parsed : null;
         var result = service.Store.SearchConversations(new ConversationQuery { Status = statusFilter, Sort = sort, PageId = page, Limit = limit });
-        var items = result.Items.Select(ConversationInfo.From).ToList();
+        var items = result.Items.Select(s => ConversationInfo.From(s) with { SubConversationIds = service.Store.ListChildren(s.State.Id) }).ToList();
         return TypedResults.Json(new ConversationPage(items, result.NextPageId?.ToString("N")), DeckhandJson.Wire.ConversationPage);
     }
 
@@ -88,7 +89,16 @@ public static class ConversationEndpoints
         var problems = StartRequestValidation.Validate(body!, service.Tools);
         if (problems.Count > 0)
             return ApiErrors.Invalid(problems);
-        var (runner, created) = await service.CreateAsync(body!, cancellationToken);
+        ConversationRunner runner;
+        bool created;
+        try
+        {
+            (runner, created) = await service.CreateAsync(body!, cancellationToken);
+        }
+        catch (InvalidParentException ex)
+        {
+            return ApiErrors.Invalid("body.parent_conversation_id", ex.Message);
+        }
         if (created && body!.InitialMessage is { } initial)
             await runner.SendMessageAsync(StartRequestValidation.ToMessage(initial), run: true, cancellationToken);
         return TypedResults.Json(runner.Info, DeckhandJson.Wire.ConversationInfo,

@@ -50,8 +50,6 @@ internal static partial class StartRequestValidation
             Add("body.max_budget_per_task", "max_budget_per_task must be a positive number of USD.", "greater_than");
         if (request.Worktree)
             Add("body.worktree", "worktree conversations are not supported by Deckhand yet.");
-        if (request.ParentConversationId is not null)
-            Add("body.parent_conversation_id", "Sub-conversations are not supported by Deckhand yet.");
         if (TagProblem(request.Tags) is { } tagProblem)
             problems.Add(tagProblem);
         if (request.InitialMessage is { } initial && initial.Role != MessageRole.User)

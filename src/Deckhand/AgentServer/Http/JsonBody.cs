@@ -54,6 +54,14 @@ public static class JsonBody
         }
     }
 
+    /// <summary>Like <see cref="ReadAsync"/>, but a request without a body gets <paramref name="whenEmpty"/>.</summary>
+    public static Task<(T? Value, IResult? Error)> ReadOptionalAsync<T>(HttpRequest request, JsonTypeInfo<T> info, long maxBytes,
+        Func<T> whenEmpty, CancellationToken cancellationToken)
+    {
+        var noBody = request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any(v => v is { Length: > 0 }));
+        return noBody ? Task.FromResult<(T?, IResult?)>((whenEmpty(), null)) : ReadAsync(request, info, maxBytes, cancellationToken);
+    }
+
     private static JsonHttpResult<ErrorDetail> TooLarge(long maxBytes) =>
         ApiErrors.Detail(StatusCodes.Status413PayloadTooLarge, $"Request body too large: the limit is {maxBytes / (1024 * 1024)} MB.");
 
