@@ -90,6 +90,22 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         return (await ReadAsync(response, DeckhandJson.Wire.AgentFinalResponse, cancellationToken)).Response;
     }
 
+    /// <summary><c>POST /{id}/fork</c>: the fork's info (HTTP 201).</summary>
+    public async Task<ConversationInfo> ForkConversationAsync(Guid id, ForkConversationRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/fork",
+            JsonContent.Create(request ?? new ForkConversationRequest(), DeckhandJson.Wire.ForkConversationRequest), cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.ConversationInfo, cancellationToken);
+    }
+
+    /// <summary><c>POST /{id}/ask_agent</c>: the model's answer; nothing is recorded in the conversation.</summary>
+    public async Task<string> AskAgentAsync(Guid id, string question, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/ask_agent",
+            JsonContent.Create(new AskAgentRequest { Question = question }, DeckhandJson.Wire.AskAgentRequest), cancellationToken);
+        return (await ReadAsync(response, DeckhandJson.Wire.AskAgentResponse, cancellationToken)).Response;
+    }
+
     /// <summary>Opens <c>/sockets/events/{id}</c>; see <see cref="EventSocket"/>.</summary>
     public Task<EventSocket> ConnectEventsAsync(Guid id, EventSocketOptions? options = null, CancellationToken cancellationToken = default) =>
         EventSocket.ConnectAsync(BaseAddress, id, sessionApiKey, options ?? new EventSocketOptions(), cancellationToken);

@@ -31,8 +31,8 @@ internal static class Titles
         var line = answer.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "";
         if (line.StartsWith("title:", StringComparison.OrdinalIgnoreCase))
             line = line[6..];
-        line = Collapse(line.Trim().Trim('"', '\'', '`', '*', '#', '“', '”', '‘', '’').Trim());
-        return Fit(line.TrimEnd('.'));
+        line = line.Trim().TrimEnd('.').Trim('"', '\'', '`', '*', '#', '“', '”', '‘', '’').TrimEnd('.');
+        return Fit(Collapse(line));
     }
 
     public static IReadOnlyList<AiChatMessage> Prompt(string firstMessage)

@@ -85,6 +85,9 @@ public sealed class StoreFailureTests : IDisposable
         public ConversationSearchResult SearchConversations(ConversationQuery query) => inner.SearchConversations(query);
         public long CountConversations(ExecutionStatus? status) => inner.CountConversations(status);
         public IReadOnlyList<Guid> ListByStatus(ExecutionStatus status) => inner.ListByStatus(status);
+        public bool CreateFork(Guid sourceId, long upToSeq, ConversationSnapshot fork, IReadOnlyList<StoredEvent> extra) =>
+            inner.CreateFork(sourceId, upToSeq, fork, extra);
+        public IReadOnlyList<Guid> ListChildren(Guid parentId) => inner.ListChildren(parentId);
         public void Dispose() => inner.Dispose();
     }
 
