@@ -48,7 +48,7 @@ public sealed class SandboxLifecycleTests(PostgresServer postgres)
     {
         var dir = TempDir.Create("deckhand-restart");
         var database = await TestDatabases.ConnectionAsync(backend, postgres);
-        DeckhandProcess? stray = null;
+        System.Diagnostics.Process? stray = null;
         try
         {
             var first = await TestAppServer.StartAsync(dir, database);
@@ -61,13 +61,14 @@ public sealed class SandboxLifecycleTests(PostgresServer postgres)
             Assert.True(Procs.IsAlive(liveRuntime.Pid));
             LinuxProcess.Signal(deadRuntime.Pid, LinuxProcess.SigKill);
             await Wait.UntilAsync(() => Task.FromResult(!Procs.IsAlive(deadRuntime.Pid)), "the killed sandbox to die");
-            // An agent-server in the sandboxes directory that no registry row accounts for (as if a start crashed).
-            stray = DeckhandProcess.Start(["agent-server", "--port", "0", "--isolation", "none", "--data-dir", Path.Combine(dir, "sandboxes", "stray", "data")]);
-            await stray.WaitForListeningAsync(TimeSpan.FromSeconds(60));
+            // A process that looks like an agent-server of the sandboxes directory no registry row accounts for (as if a
+            // start crashed before its pid was saved); a shell is enough, only its command line matters.
+            stray = System.Diagnostics.Process.Start("/bin/sh", ["-c", "sleep 300; :", "agent-server", Path.Combine(dir, "sandboxes", "stray", "data")]);
 
             await using (var second = await TestAppServer.StartAsync(dir, database))
             {
-                await stray.WaitForExitAsync(TimeSpan.FromSeconds(30)); // the restart stopped it
+                using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                    await stray.WaitForExitAsync(deadline.Token); // the restart stopped it
 
                 var readopted = await second.GetSandboxAsync(live.Id);
                 Assert.Equal(SandboxStatus.Running, readopted!.Status);
@@ -96,8 +97,9 @@ public sealed class SandboxLifecycleTests(PostgresServer postgres)
         }
         finally
         {
-            if (stray is not null)
-                await stray.DisposeAsync();
+            if (stray is { HasExited: false })
+                stray.Kill(entireProcessTree: true);
+            stray?.Dispose();
             Procs.KillUnder(dir);
             TempDir.Delete(dir);
         }

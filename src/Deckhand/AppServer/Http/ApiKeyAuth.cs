@@ -7,8 +7,9 @@ namespace Deckhand.AppServer.Http;
 /// <summary>
 /// The app server's own API key. When one is set, every <c>/api</c> request must carry it, as
 /// <c>X-Session-API-Key</c> (what OpenHands clients send to a keyed server) or <c>Authorization: Bearer</c>.
-/// Health routes, the API description and CORS preflights stay open. Without a key everything is open, and the server
-/// refuses to bind beyond loopback.
+/// Health routes, the API description and CORS preflights stay open, and so do webhooks from sandboxes, which
+/// authenticate with their own session key. Without a key everything is open, and the server refuses to bind beyond
+/// loopback.
 /// </summary>
 public sealed class ApiKeyAuth(AppServerOptions options)
 {
@@ -18,7 +19,9 @@ public sealed class ApiKeyAuth(AppServerOptions options)
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (_key is not null && context.Request.Path.StartsWithSegments("/api") && !HttpMethods.IsOptions(context.Request.Method)
+        var path = context.Request.Path;
+        if (_key is not null && path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/v1/webhooks")
+            && !HttpMethods.IsOptions(context.Request.Method)
             && !IsValid(Presented(context.Request)))
         {
             await ApiErrors.Detail(StatusCodes.Status401Unauthorized, "Unauthorized").ExecuteAsync(context);

@@ -38,7 +38,8 @@ public sealed class AppDatabase : IAsyncDisposable
         {
             var builder = PostgresConnectionString.Parse(connection);
             var description = $"postgresql {builder.Host}:{builder.Port}/{builder.Database}";
-            return new AppDatabase(SqlDialect.Postgres, null, NpgsqlDataSource.Create(builder), description);
+            // The slim builder maps the plain types we use (text, integers, timestamptz) and stays trim-safe.
+            return new AppDatabase(SqlDialect.Postgres, null, new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).Build(), description);
         }
         Directory.CreateDirectory(dataDir);
         var path = Path.Combine(dataDir, SqliteFileName);
