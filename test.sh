@@ -15,11 +15,14 @@ fail_setup() {
 }
 
 # What the tests need beyond the .NET SDK (git for later workspace tests, bubblewrap and prlimit for the shell
-# isolation tests). Installed only when missing, and only where we may (root, as on CI); elsewhere we say what to install.
+# isolation tests, PostgreSQL for the app-server storage tests). Installed only when missing, and only where we may
+# (root, as on CI); elsewhere we say what to install.
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap) # the shell isolation tests run real sandboxes
-command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # shell memory and process limits
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # shell memory and process limits (and setsid for sandboxes)
+# The app-server storage tests also run on a throwaway PostgreSQL cluster (initdb + pg_ctl, started by the tests).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null || fail_setup "apt-get install ${need[*]} failed"

@@ -3,6 +3,7 @@ using Deckhand.Cli;
 
 var root = new RootCommand("Deckhand: a self-hosted software-engineering agent that speaks the OpenHands APIs.")
 {
+    ServeCommand.Create(),
     AgentServerCommand.Create(),
     RunCommand.Create(),
     LlmCommand.Create(),

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Deckhand.Contracts.AppServer;
 using Deckhand.Contracts.Bash;
 using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
@@ -68,6 +69,18 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(BashClearResult))]
 [JsonSerializable(typeof(List<GitChange>))]
 [JsonSerializable(typeof(GitDiff))]
+[JsonSerializable(typeof(SandboxInfo))]
+[JsonSerializable(typeof(List<SandboxInfo?>))]
+[JsonSerializable(typeof(SandboxPage))]
+[JsonSerializable(typeof(List<SandboxSpecInfo?>))]
+[JsonSerializable(typeof(SandboxSpecInfoPage))]
+[JsonSerializable(typeof(UserSettings))]
+[JsonSerializable(typeof(CustomSecretList))]
+[JsonSerializable(typeof(CreateSecretRequest))]
+[JsonSerializable(typeof(UpdateSecretRequest))]
+[JsonSerializable(typeof(MessageBody))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -119,7 +119,7 @@ public static class AgentServerApp
     }
 
     /// <summary>Any exception that escaped a handler: 500 with an id to find it in the log, never the exception text.</summary>
-    private static async Task UnhandledErrorAsync(HttpContext context)
+    internal static async Task UnhandledErrorAsync(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         if (error is BadHttpRequestException bad)

@@ -40,7 +40,8 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
         info.ArgumentList.Add(DllPath);
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
-        foreach (var name in new[] { "LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY", "SESSION_API_KEY", "DECKHAND_DATA_DIR" })
+        foreach (var name in new[] { "LLM_MODEL", "LLM_BASE_URL", "LLM_API_KEY", "SESSION_API_KEY", "DECKHAND_DATA_DIR", "DECKHAND_API_KEY",
+                     "DECKHAND_DATABASE", "DECKHAND_SECRET_KEY", "DECKHAND_AGENT_SERVER_COMMAND" })
             info.Environment.Remove(name);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             info.Environment[name] = value;
@@ -59,6 +60,11 @@ public sealed partial class DeckhandProcess : IAsyncDisposable
         var url = await process._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         return (process, url);
     }
+
+    /// <summary>Waits for the "listening on http://..." line a server prints once it is ready.</summary>
+    public Task<Uri> WaitForListeningAsync(TimeSpan timeout) => _listening.Task.WaitAsync(timeout);
+
+    public int Id => _process.Id;
 
     /// <summary>SIGTERM: the polite stop a service manager sends.</summary>
     public void Terminate()

@@ -34,9 +34,17 @@ public static class JsonBody
         }
         if (buffer.Length == 0)
             return (default, ApiErrors.Invalid("body", "A JSON body is required.", "missing"));
+        return Parse(() => JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), info));
+    }
+
+    /// <summary>Binds an already-parsed body to <typeparamref name="T"/>, with the same 422 answers as <see cref="ReadAsync"/>.</summary>
+    public static (T? Value, IResult? Error) Convert<T>(JsonElement body, JsonTypeInfo<T> info) => Parse(() => body.Deserialize(info));
+
+    private static (T? Value, IResult? Error) Parse<T>(Func<T?> parse)
+    {
         try
         {
-            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), info);
+            var value = parse();
             return value is null ? (default, ApiErrors.Invalid("body", "The body must be a JSON object, not null.", "model_type")) : (value, null);
         }
         catch (JsonException ex)

@@ -1,0 +1,109 @@
+using Deckhand.AgentServer;
+using Deckhand.AgentServer.Http;
+using Deckhand.AppServer.Health;
+using Deckhand.AppServer.Http;
+using Deckhand.AppServer.Sandboxes;
+using Deckhand.AppServer.Sandboxes.Processes;
+using Deckhand.AppServer.Secrets;
+using Deckhand.AppServer.Settings;
+using Deckhand.AppServer.Storage;
+using Deckhand.AppServer.Users;
+using Deckhand.Contracts.Json;
+
+namespace Deckhand.AppServer;
+
+/// <summary>Builds the app server (<c>deckhand serve</c>): a table of contents of its features.</summary>
+public static class AppServerApp
+{
+    public static WebApplication Build(AppServerOptions options, Action<IServiceCollection>? configure = null)
+    {
+        if (!options.IsLoopbackHost && string.IsNullOrEmpty(options.ApiKey))
+            throw new InvalidOperationException(
+                $"Refusing to listen on {options.Host} without an API key: anyone on the network could start agents and read your settings. "
+                + "Set --api-key (or DECKHAND_API_KEY), or bind to 127.0.0.1.");
+        if (options.MaxSandboxes < 1)
+            throw new InvalidOperationException("--max-sandboxes must be at least 1.");
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Deckhand", LogLevel.Information);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxJsonBodyBytes + 1024;
+        });
+        builder.WebHost.UseUrls($"http://{(options.Host == "localhost" ? "127.0.0.1" : options.Host)}:{options.Port}");
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeckhandJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, OpenApiJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        });
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Deckhand app server";
+            doc.Info.Description = "OpenHands-compatible app server: sandboxes, settings and secrets (V1 API under /api/v1).";
+            return Task.CompletedTask;
+        }));
+
+        // Opened here so a bad connection string fails the build, not the first request.
+        var database = AppDatabase.Open(options.Database, options.DataDir);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => database); // a factory, so the container disposes it
+        builder.Services.AddSingleton(SecretCipher.Load(options.DataDir, options.SecretKey));
+        builder.Services.AddSingleton(CurrentUser.Local);
+        builder.Services.AddSingleton<ApiKeyAuth>();
+        builder.Services.AddSingleton<ISettingsRepository, SqlSettingsRepository>();
+        builder.Services.AddSingleton<ISecretRepository, SqlSecretRepository>();
+        builder.Services.AddSingleton<ISandboxRepository, SqlSandboxRepository>();
+        builder.Services.AddSingleton(new SandboxOptions { MaxSandboxes = options.MaxSandboxes });
+        builder.Services.AddSingleton(new ProcessSandboxOptions
+        {
+            SandboxesDir = options.SandboxesDir,
+            DeckhandCommand = options.DeckhandCommand,
+            AgentServerArgs = options.SandboxAgentServerArgs,
+            StartTimeout = options.SandboxStartTimeout,
+        });
+        builder.Services.AddSingleton<ProcessSandboxProvider>();
+        builder.Services.AddSingleton<ISandboxProvider>(services => services.GetRequiredService<ProcessSandboxProvider>());
+        builder.Services.AddSingleton<SandboxService>();
+        configure?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(errors => errors.Run(AgentServerApp.UnhandledErrorAsync));
+        var auth = app.Services.GetRequiredService<ApiKeyAuth>();
+        app.Use((context, next) => auth.InvokeAsync(context, _ => next(context)));
+
+        app.MapHealth();
+        app.MapSandboxes();
+        app.MapUsers();
+        app.MapSettings();
+        app.MapSecrets();
+        app.MapOpenApi("/openapi.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "docs";
+            o.SwaggerEndpoint("/openapi.json", "Deckhand app server");
+            o.DocumentTitle = "Deckhand app server API";
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Migrates the database, re-adopts sandboxes that survived the last run (and marks the dead ones), and only then
+    /// starts listening.
+    /// </summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.GetRequiredService<AppDatabase>().MigrateAsync(cancellationToken);
+        await app.Services.GetRequiredService<SandboxService>().RecoverAsync(cancellationToken);
+        await app.StartAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace Deckhand.AppServer;
+
+/// <summary>How <c>deckhand serve</c> was asked to run.</summary>
+public sealed record AppServerOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 3000;
+    public required string DataDir { get; init; }
+
+    /// <summary>A PostgreSQL connection string (keywords or <c>postgres://</c> URL); null keeps SQLite in the data directory.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>The key every <c>/api</c> request must carry; required to bind beyond loopback.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Encrypts secrets at rest; null uses (or creates) <c>secret.key</c> in the data directory.</summary>
+    public string? SecretKey { get; init; }
+
+    /// <summary>How many sandboxes run at once before the oldest is paused.</summary>
+    public int MaxSandboxes { get; init; } = 5;
+
+    /// <summary>The command that runs <c>deckhand</c> for sandboxes; null finds it.</summary>
+    public IReadOnlyList<string>? DeckhandCommand { get; init; }
+
+    /// <summary>Extra <c>agent-server</c> arguments for every sandbox (e.g. <c>--isolation none</c>).</summary>
+    public IReadOnlyList<string> SandboxAgentServerArgs { get; init; } = [];
+
+    public TimeSpan SandboxStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest JSON request body accepted.</summary>
+    public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    public string SandboxesDir => Path.Combine(DataDir, "sandboxes");
+
+    public bool IsLoopbackHost =>
+        Host is "localhost" || (IPAddress.TryParse(Host, out var address) && IPAddress.IsLoopback(address));
+}
