@@ -128,7 +128,7 @@ internal sealed class McpConnection(McpServerSpec spec, string workingDir, ILogg
         }
         catch (Exception ex)
         {
-            await StopAsync(McpState.Failed, Describe(ex));
+            await StopAsync(McpState.Failed, await DescribeAsync(ex));
         }
     }
 
@@ -152,7 +152,7 @@ internal sealed class McpConnection(McpServerSpec spec, string workingDir, ILogg
         catch (Exception ex) when (ex is not OperationCanceledException && _process is { HasExited: true })
         {
             // The server died under the call: it stays down, and its tools are no longer offered.
-            var why = Describe(ex);
+            var why = await DescribeAsync(ex);
             await StopAsync(McpState.Failed, why);
             throw new McpUnavailableException($"MCP server '{Spec.Name}' stopped: {why}");
         }
@@ -242,10 +242,13 @@ internal sealed class McpConnection(McpServerSpec spec, string workingDir, ILogg
             await onFailed(this, wasReady);
     }
 
-    private string Describe(Exception ex)
+    private async Task<string> DescribeAsync(Exception ex)
     {
         if (ex is McpStartException)
             return ex.Message;
+        // A stdio server that closed the connection has usually exited: let it finish, so its stderr explains why.
+        if (_process is { } process)
+            await process.WaitForExitAsync(TimeSpan.FromSeconds(1));
         var message = ex is HttpRequestException http
             ? $"could not reach {Spec.Url}: {http.Message}"
             : ex.Message.TrimEnd('.');

@@ -59,6 +59,19 @@ internal sealed class McpProcess : IDisposable
             return string.Join("\n", _stderr);
     }
 
+    /// <summary>Waits (briefly) for the process to exit and its stderr to be read to the end.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+        {
+        }
+    }
+
     /// <summary>A description of how the process ended, for error messages; null while it runs.</summary>
     public string? ExitDescription()
     {
