@@ -85,6 +85,10 @@ internal sealed class McpTool : ITool
             // The server answered with an error (unknown tool, invalid arguments, ...): the model can act on it.
             return Failure($"MCP tool '{Name}' failed: {ex.Message}");
         }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return Failure($"MCP server '{ServerName}' could not be reached for '{Name}': {ex.Message}");
+        }
     }
 
     private McpToolObservation Failure(string message) => new()
