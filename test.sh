@@ -23,6 +23,8 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap) # the shell isolation tes
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # shell memory and process limits (and setsid for sandboxes)
 # The app-server storage tests also run on a throwaway PostgreSQL cluster (initdb + pg_ctl, started by the tests).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v node >/dev/null 2>&1 || need+=(nodejs) # the npm MCP server in the MCP tests
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null || fail_setup "apt-get install ${need[*]} failed"
@@ -32,6 +34,18 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 command -v dotnet >/dev/null 2>&1 || fail_setup "The .NET SDK (dotnet) is required; see global.json for the version."
+
+# A real npm MCP server for the MCP tests, installed once into a cache outside the repo (only when missing).
+# The tests find it through DECKHAND_TEST_MCP_FILESYSTEM.
+mcp_fs_version="2026.8.31"
+mcp_fs_dir="${DECKHAND_TEST_NPM_CACHE:-/tmp/deckhand-test-npm}"
+mcp_fs_bin="$mcp_fs_dir/node_modules/.bin/mcp-server-filesystem"
+if [ ! -x "$mcp_fs_bin" ] || ! grep -q "\"version\": \"$mcp_fs_version\"" "$mcp_fs_dir/node_modules/@modelcontextprotocol/server-filesystem/package.json" 2>/dev/null; then
+  mkdir -p "$mcp_fs_dir"
+  npm install --prefix "$mcp_fs_dir" --no-audit --no-fund --loglevel=error "@modelcontextprotocol/server-filesystem@$mcp_fs_version" >/dev/null \
+    || fail_setup "npm install @modelcontextprotocol/server-filesystem failed"
+fi
+export DECKHAND_TEST_MCP_FILESYSTEM="$mcp_fs_bin"
 
 dotnet build Deckhand.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || fail_setup "Build failed."
 

@@ -6,6 +6,7 @@ using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Json;
 using Deckhand.Contracts.Llm;
+using Deckhand.Contracts.Mcp;
 
 namespace Deckhand.Client;
 
@@ -104,6 +105,21 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/ask_agent",
             JsonContent.Create(new AskAgentRequest { Question = question }, DeckhandJson.Wire.AskAgentRequest), cancellationToken);
         return (await ReadAsync(response, DeckhandJson.Wire.AskAgentResponse, cancellationToken)).Response;
+    }
+
+    /// <summary>Deckhand's <c>GET /api/conversations/{id}/mcp</c>: each MCP server's status, tools and error.</summary>
+    public async Task<McpServersStatus> GetMcpStatusAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/conversations/{id}/mcp", null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.McpServersStatus, cancellationToken);
+    }
+
+    /// <summary><c>POST /api/mcp/test</c>: tries one MCP server configuration (200 whether or not it works).</summary>
+    public async Task<McpTestResponse> TestMcpServerAsync(McpTestRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "api/mcp/test",
+            JsonContent.Create(request, DeckhandJson.Storage.McpTestRequest), cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.McpTestResponse, cancellationToken);
     }
 
     /// <summary>Opens <c>/sockets/events/{id}</c>; see <see cref="EventSocket"/>.</summary>

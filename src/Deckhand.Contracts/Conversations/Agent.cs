@@ -9,7 +9,8 @@ public sealed record AgentSpec
 {
     public required LlmConfig Llm { get; init; }
     public IReadOnlyList<ToolSpec> Tools { get; set; } = [];
-    public JsonElement? McpConfig { get; set; }
+    /// <summary>MCP servers whose tools the agent gets (spec §5.7); secrets inside are redacted on the wire.</summary>
+    public McpConfig? McpConfig { get; set; }
     public string? FilterToolsRegex { get; set; }
     public IReadOnlyList<string> IncludeDefaultTools { get; set; } = ["FinishTool", "ThinkTool"];
     public JsonElement? AgentContext { get; set; }

@@ -8,6 +8,7 @@ using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Git;
 using Deckhand.Contracts.Llm;
+using Deckhand.Contracts.Mcp;
 using Deckhand.Contracts.Server;
 using Deckhand.Contracts.Tools;
 
@@ -81,6 +82,9 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(MessageBody))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+[JsonSerializable(typeof(McpServersStatus))]
+[JsonSerializable(typeof(McpTestRequest))]
+[JsonSerializable(typeof(McpTestResponse))]
 public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 
 /// <summary>
@@ -107,7 +111,7 @@ public static class DeckhandJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new PlaintextSecretConverter() },
+        Converters = { new PlaintextSecretConverter(), new PlaintextMcpConfigConverter() },
     });
 
     /// <summary>Serializes a value to a JsonElement through the wire context (for state-update values).</summary>

@@ -11,6 +11,7 @@ namespace Deckhand.Contracts.Tools;
 [JsonDerivedType(typeof(TaskTrackerAction), nameof(TaskTrackerAction))]
 [JsonDerivedType(typeof(GlobAction), nameof(GlobAction))]
 [JsonDerivedType(typeof(GrepAction), nameof(GrepAction))]
+[JsonDerivedType(typeof(McpToolAction), "MCPToolAction")]
 public abstract record ToolAction;
 
 public sealed record FinishAction : ToolAction

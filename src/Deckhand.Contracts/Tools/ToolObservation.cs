@@ -12,6 +12,7 @@ namespace Deckhand.Contracts.Tools;
 [JsonDerivedType(typeof(TaskTrackerObservation), nameof(TaskTrackerObservation))]
 [JsonDerivedType(typeof(GlobObservation), nameof(GlobObservation))]
 [JsonDerivedType(typeof(GrepObservation), nameof(GrepObservation))]
+[JsonDerivedType(typeof(McpToolObservation), "MCPToolObservation")]
 public abstract record ToolObservation
 {
     public IReadOnlyList<ContentItem> Content { get; set; } = [];

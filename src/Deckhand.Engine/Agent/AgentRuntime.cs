@@ -7,6 +7,8 @@ using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Llm.Resilience;
 using Deckhand.Engine.Tools;
+using Deckhand.Engine.Tools.Mcp;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.AI;
 using TextContent = Deckhand.Contracts.Content.TextContent;
 
@@ -16,8 +18,8 @@ namespace Deckhand.Engine.Agent;
 /// The agent of one conversation: its LLM client and tools, and <see cref="StepAsync"/>, one turn of the loop —
 /// ask the model, record what it answered, run the tool calls, record their results.
 /// </summary>
-internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory llmFactory, ToolRegistry registry, EngineOptions options)
-    : IDisposable
+internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory llmFactory, ToolRegistry registry, EngineOptions options,
+    ILogger? logger = null) : IDisposable
 {
     /// <summary>The usage id of summary calls, as OpenHands names it.</summary>
     public const string CondenserUsageId = "condenser";
@@ -35,11 +37,41 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     public ToolContext ToolContext { get; } =
         new(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation);
 
-    public IReadOnlyList<ITool> Tools => _tools ??= registry.Resolve(state.Agent.Tools.Select(t => t.Name), ToolContext);
+    /// <summary>The agent's own tools (<c>agent.tools</c>, then the built-ins), then the tools of its MCP servers that are ready.</summary>
+    public IReadOnlyList<ITool> Tools
+    {
+        get
+        {
+            var own = _tools ??= registry.Resolve(state.Agent.Tools.Select(t => t.Name), ToolContext);
+            if (_mcp is null)
+                return own;
+            var mcp = _mcp.Tools;
+            var combined = _combined;
+            if (combined is null || !ReferenceEquals(combined.Mcp, mcp))
+                _combined = combined = new CombinedTools(mcp, mcp.Count == 0 ? own : [.. own, .. mcp]);
+            return combined.All;
+        }
+    }
 
     public int ToolConcurrencyLimit => state.Agent.ToolConcurrencyLimit;
 
+    /// <summary>The conversation's MCP servers, or null when its agent has none.</summary>
+    public McpServers? Mcp => _mcp;
+
     private IReadOnlyList<ITool>? _tools;
+    private readonly McpServers? _mcp = McpServers.For(state, options, logger);
+    private CombinedTools? _combined;
+    private IReadOnlyList<ITool>? _chatOptionsTools;
+
+    private sealed record CombinedTools(IReadOnlyList<ITool> Mcp, IReadOnlyList<ITool> All);
+
+    /// <summary>
+    /// Starts the MCP servers in the background (once): at creation, or at the first step of a reloaded conversation.
+    /// Failures are recorded in <paramref name="conversation"/>.
+    /// </summary>
+    public void StartMcp(ConversationRunner conversation) =>
+        _mcp?.Start((_tools ??= registry.Resolve(state.Agent.Tools.Select(t => t.Name), ToolContext)).Select(t => t.Name),
+            events => conversation.AppendAsync(events));
 
     /// <summary>The agent's model client, for side calls (title, ask_agent) that are not steps.</summary>
     internal IChatClient Llm => _llm.Value;
@@ -64,6 +96,12 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     {
         foreach (var tool in Tools)
             (tool as IPrewarm)?.Prewarm();
+        if (_mcp is not null)
+        {
+            // The model should see the MCP tools from its first turn: wait for servers still starting (each is bounded).
+            StartMcp(conversation);
+            await _mcp.WaitStartedAsync(cancellationToken);
+        }
         var condensed = CondensedView.From(view);
         if (CondensedView.RequestPending(view))
         {
@@ -146,19 +184,29 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         await conversation.AppendAsync([condensation], s => s with { Stats = stats }, CancellationToken.None);
     }
 
-    private ChatOptions ChatOptions(ConversationRunner conversation) => _chatOptions ??= LlmRetryNotice.Attach(new ChatOptions
+    private ChatOptions ChatOptions(ConversationRunner conversation)
     {
-        Tools = [.. Tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Definition.Description, ToolSchema.ForModel(t)))],
-        MaxOutputTokens = _llmConfig.MaxOutputTokens,
-        Temperature = (float?)_llmConfig.Temperature,
-        TopP = (float?)_llmConfig.TopP,
-        Seed = _llmConfig.Seed,
-    }, (notice, ct) => conversation.AppendAsync([notice.ToEvent()], cancellationToken: ct)); // a stored event: retries show in history
+        // Rebuilt only when the tool list changes (an MCP server became ready or failed).
+        var tools = Tools;
+        if (_chatOptions is not null && ReferenceEquals(_chatOptionsTools, tools))
+            return _chatOptions;
+        _chatOptionsTools = tools;
+        return _chatOptions = LlmRetryNotice.Attach(new ChatOptions
+        {
+            Tools = [.. tools.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Definition.Description, ToolSchema.ForModel(t)))],
+            MaxOutputTokens = _llmConfig.MaxOutputTokens,
+            Temperature = (float?)_llmConfig.Temperature,
+            TopP = (float?)_llmConfig.TopP,
+            Seed = _llmConfig.Seed,
+        }, (notice, ct) => conversation.AppendAsync([notice.ToEvent()], cancellationToken: ct)); // a stored event: retries show in history
+    }
 
     public void Dispose()
     {
         if (_llm.IsValueCreated)
             _llm.Value.Dispose();
+        // Ends every MCP server process (and anything it started) with the conversation.
+        _mcp?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         foreach (var tool in _tools ?? [])
         {
             switch (tool)

@@ -97,6 +97,8 @@ public sealed partial class ConversationService : IAsyncDisposable
             var runner = NewRunner(snapshot, 0);
             _loaded[id] = new Lazy<Task<ConversationRunner?>>(Task.FromResult<ConversationRunner?>(runner));
             await runner.AppendAsync([runner.Agent.SystemPromptEvent(now)], cancellationToken: cancellationToken);
+            // MCP servers start now, in the background, so they are usually up by the first LLM call.
+            runner.Agent.StartMcp(runner);
             return (runner, true);
         }
         finally
@@ -208,7 +210,7 @@ public sealed partial class ConversationService : IAsyncDisposable
     }
 
     private ConversationRunner NewRunner(ConversationSnapshot snapshot, long headSeq) =>
-        new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options), snapshot, headSeq, _time,
+        new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options, _logger), snapshot, headSeq, _time,
             _options.MaxSubscribersPerConversation, _logger);
 
     private static void TryDeleteDirectory(string path)

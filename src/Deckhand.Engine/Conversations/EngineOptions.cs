@@ -20,6 +20,12 @@ public sealed record EngineOptions
     /// </summary>
     public bool LlmTitles { get; init; }
 
+    /// <summary>How long an MCP tool call may run unless its server's config sets <c>timeout</c> (OpenHands: 300 s).</summary>
+    public TimeSpan McpCallTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long an MCP server may take to start and list its tools before it is reported as failed.</summary>
+    public TimeSpan McpStartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string ConversationsDir => Path.Combine(DataDir, "conversations");
 
     public string PersistenceDirFor(Guid id) => Path.Combine(ConversationsDir, id.ToString("N"));

@@ -5,6 +5,7 @@ using Deckhand.AgentServer.Files;
 using Deckhand.AgentServer.Git;
 using Deckhand.AgentServer.Http;
 using Deckhand.AgentServer.Llm;
+using Deckhand.AgentServer.Mcp;
 using Deckhand.AgentServer.ServerDetails;
 using Deckhand.AgentServer.Sockets;
 using Deckhand.Contracts.Json;
@@ -101,6 +102,7 @@ public static class AgentServerApp
         app.MapBash();
         app.MapFiles();
         app.MapGit();
+        app.MapMcp();
         app.MapOpenApi("/openapi.json");
 
         // Disposing the host disposes ConversationService (runs stop and are marked paused) and then the store.

@@ -4,6 +4,7 @@ using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Server;
 using Deckhand.Engine.Tools;
+using Deckhand.Engine.Tools.Mcp;
 
 namespace Deckhand.AgentServer.Conversations;
 
@@ -39,6 +40,8 @@ internal static partial class StartRequestValidation
                 Add("body.agent.tools", $"Unknown tool(s): {string.Join(", ", unknown)}. This server has: {string.Join(", ", tools.UsableNames)}.");
             if (request.Agent.ToolConcurrencyLimit < 1)
                 Add("body.agent.tool_concurrency_limit", "tool_concurrency_limit must be at least 1.", "greater_than_equal");
+            foreach (var (location, message) in McpServerSpec.ParseAll(request.Agent.McpConfig).Problems)
+                Add(location.Length > 0 ? "body.agent.mcp_config." + location : "body.agent.mcp_config", message);
         }
         if (request.Workspace.Kind != "LocalWorkspace")
             Add("body.workspace.kind", $"Unsupported workspace kind '{request.Workspace.Kind}'; only 'LocalWorkspace' is supported.", "union_tag_invalid");

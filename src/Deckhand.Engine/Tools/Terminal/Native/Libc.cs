@@ -34,6 +34,7 @@ internal static unsafe partial class Libc
     public const int ECHILD = 10;
     public const int WNOHANG = 1;
     public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
 
     /// <summary>Room for glibc's posix_spawnattr_t (336 bytes), posix_spawn_file_actions_t (80), sigset_t (128), termios (60).</summary>
     public const int OpaqueSize = 1024;

@@ -23,6 +23,23 @@ internal static class ProcessTree
         }
     }
 
+    /// <summary>
+    /// Live (non-zombie) processes whose session id is <paramref name="session"/>. A session id is never reused while
+    /// any of its members lives, so this is safe to call after the leader has exited.
+    /// </summary>
+    public static List<int> SessionMembers(int session)
+    {
+        var self = Environment.ProcessId;
+        var members = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != self
+                && Stat(pid) is { Session: var s, Zombie: false } && s == session)
+                members.Add(pid);
+        }
+        return members;
+    }
+
     /// <summary>Live (non-zombie) processes in <paramref name="leader"/>'s session or below it.</summary>
     public static List<int> Find(int leader, int self)
     {
