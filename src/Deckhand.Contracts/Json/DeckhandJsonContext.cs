@@ -8,6 +8,7 @@ using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Git;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Server;
+using Deckhand.Contracts.Skills;
 using Deckhand.Contracts.Tools;
 
 namespace Deckhand.Contracts.Json;
@@ -44,6 +45,12 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(StartConversationRequest))]
 [JsonSerializable(typeof(SendMessageRequest))]
 [JsonSerializable(typeof(UpdateConversationRequest))]
+[JsonSerializable(typeof(UpdateSecretsRequest))]
+[JsonSerializable(typeof(SecretSource))]
+[JsonSerializable(typeof(SecretRegistry))]
+[JsonSerializable(typeof(ConversationSkills))]
+[JsonSerializable(typeof(SkillsRequest))]
+[JsonSerializable(typeof(SkillsResponse))]
 [JsonSerializable(typeof(SuccessResponse))]
 [JsonSerializable(typeof(AgentFinalResponse))]
 [JsonSerializable(typeof(ServerInfo))]
@@ -91,7 +98,7 @@ public static class DeckhandJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new PlaintextSecretConverter() },
+        Converters = { new PlaintextSecretConverter(), new PlaintextHeadersConverter() },
     });
 
     /// <summary>Serializes a value to a JsonElement through the wire context (for state-update values).</summary>

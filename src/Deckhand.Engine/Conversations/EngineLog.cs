@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Deckhand.Engine.Conversations;
 
-/// <summary>The engine's log lines. They name conversations and error codes, never prompts, tool output or secrets.</summary>
+/// <summary>
+/// The engine's log lines. They name conversations and error codes; prompts and tool output only at Trace, and only
+/// after secrets were masked; secret values never.
+/// </summary>
 internal static partial class EngineLog
 {
     [LoggerMessage(1, LogLevel.Warning, "Recovered conversation {ConversationId}: it was running when the server stopped; closed {OpenActions} open tool call(s), status is now error.")]
@@ -16,4 +19,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(4, LogLevel.Debug, "Unloaded {Count} idle conversation(s).")]
     public static partial void Unloaded(ILogger logger, int count);
+
+    [LoggerMessage(5, LogLevel.Trace, "Conversation {ConversationId} appended {Kind}: {Text}")]
+    public static partial void Appended(ILogger logger, Guid conversationId, string kind, string text);
 }
