@@ -35,7 +35,7 @@ public sealed class TestAgentServer : IAsyncDisposable
     public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
 
     public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
-        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null)
+        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null, LogLevel? deckhandLogLevel = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDir.Create("deckhand-server");
@@ -52,6 +52,9 @@ public sealed class TestAgentServer : IAsyncDisposable
             services.AddSingleton<IHostLifetime, QuietHostLifetime>();
             if (logs is not null)
                 services.AddSingleton(logs);
+            // Added after the app's own filters, so this rule wins for Deckhand's categories.
+            if (deckhandLogLevel is { } level)
+                services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(null, "Deckhand", level, null)));
         });
         await AgentServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
