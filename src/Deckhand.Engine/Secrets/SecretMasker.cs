@@ -51,8 +51,6 @@ public sealed class SecretMasker
     public string Apply(string text) =>
         _pattern is null || string.IsNullOrEmpty(text) ? text : _pattern.Replace(text, Mask);
 
-    public bool Contains(string text) => _pattern is not null && !string.IsNullOrEmpty(text) && _pattern.Matches(text).Any(m => m.Value != Mask);
-
     /// <summary>
     /// The length of the longest end of <paramref name="text"/> that is the beginning of a secret value: output that
     /// is still arriving may complete the value in the next chunk, so the caller holds that much back.

@@ -110,6 +110,12 @@ public sealed class SkillsTests : IDisposable
         var (created, _) = await server.Client.CreateConversationAsync(request);
         await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Finished);
 
+        // Responses trim agent_context.skills unless include_skills=true; the conversation keeps them.
+        using (var trimmed = JsonDocument.Parse(await server.Http.GetStringAsync($"api/conversations/{created.Id}")))
+            Assert.Equal(0, trimmed.RootElement.GetProperty("agent").GetProperty("agent_context").GetProperty("skills").GetArrayLength());
+        using (var full = JsonDocument.Parse(await server.Http.GetStringAsync($"api/conversations/{created.Id}?include_skills=true")))
+            Assert.Equal("tps", full.RootElement.GetProperty("agent").GetProperty("agent_context").GetProperty("skills")[0].GetProperty("name").GetString());
+
         var sent = Assert.Single(llm.Requests);
         Assert.DoesNotContain(AgentsMarker, sent.Body);
         Assert.Contains("SUFFIX-MARKER-22", sent.MessageText(0));
