@@ -122,6 +122,20 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         return await ReadAsync(response, DeckhandJson.Wire.McpTestResponse, cancellationToken);
     }
 
+    /// <summary><c>POST /api/conversations/{id}/secrets</c>: values are plain strings (static secrets) or secret-source objects.</summary>
+    public async Task UpdateSecretsAsync(Guid id, IReadOnlyDictionary<string, JsonElement> secrets, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/secrets",
+            JsonContent.Create(new UpdateSecretsRequest { Secrets = secrets }, DeckhandJson.Storage.UpdateSecretsRequest), cancellationToken);
+    }
+
+    /// <summary>Deckhand's <c>GET /api/conversations/{id}/skills</c>: the skills a conversation found and why each is (not) in use.</summary>
+    public async Task<Contracts.Skills.ConversationSkills> GetSkillsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/conversations/{id}/skills", null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.ConversationSkills, cancellationToken);
+    }
+
     /// <summary>Opens <c>/sockets/events/{id}</c>; see <see cref="EventSocket"/>.</summary>
     public Task<EventSocket> ConnectEventsAsync(Guid id, EventSocketOptions? options = null, CancellationToken cancellationToken = default) =>
         EventSocket.ConnectAsync(BaseAddress, id, sessionApiKey, options ?? new EventSocketOptions(), cancellationToken);

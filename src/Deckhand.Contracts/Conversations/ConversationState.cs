@@ -38,9 +38,10 @@ public sealed record ConversationState
     }
 }
 
+/// <summary>The conversation's secrets by name (values redacted except in storage).</summary>
 public sealed record SecretRegistry
 {
-    public IReadOnlyDictionary<string, JsonElement> SecretSources { get; set; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyDictionary<string, SecretSource> SecretSources { get; set; } = new Dictionary<string, SecretSource>();
 }
 
 /// <summary>Deckhand-side facts about a conversation that are not OpenHands state fields.</summary>

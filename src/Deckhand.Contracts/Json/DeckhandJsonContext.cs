@@ -10,6 +10,7 @@ using Deckhand.Contracts.Git;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Mcp;
 using Deckhand.Contracts.Server;
+using Deckhand.Contracts.Skills;
 using Deckhand.Contracts.Tools;
 
 namespace Deckhand.Contracts.Json;
@@ -49,6 +50,12 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(ForkConversationRequest))]
 [JsonSerializable(typeof(AskAgentRequest))]
 [JsonSerializable(typeof(AskAgentResponse))]
+[JsonSerializable(typeof(UpdateSecretsRequest))]
+[JsonSerializable(typeof(SecretSource))]
+[JsonSerializable(typeof(SecretRegistry))]
+[JsonSerializable(typeof(ConversationSkills))]
+[JsonSerializable(typeof(SkillsRequest))]
+[JsonSerializable(typeof(SkillsResponse))]
 [JsonSerializable(typeof(SuccessResponse))]
 [JsonSerializable(typeof(AgentFinalResponse))]
 [JsonSerializable(typeof(ServerInfo))]
@@ -111,7 +118,7 @@ public static class DeckhandJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new PlaintextSecretConverter(), new PlaintextMcpConfigConverter() },
+        Converters = { new PlaintextSecretConverter(), new PlaintextMcpConfigConverter(), new PlaintextHeadersConverter() },
     });
 
     /// <summary>Serializes a value to a JsonElement through the wire context (for state-update values).</summary>

@@ -6,10 +6,14 @@ using Deckhand.Engine.Agent.Condensers;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Llm.Resilience;
+using Deckhand.Engine.Secrets;
+using Deckhand.Engine.Skills;
 using Deckhand.Engine.Tools;
 using Deckhand.Engine.Tools.Mcp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TextContent = Deckhand.Contracts.Content.TextContent;
 
 namespace Deckhand.Engine.Agent;
@@ -19,7 +23,7 @@ namespace Deckhand.Engine.Agent;
 /// ask the model, record what it answered, run the tool calls, record their results.
 /// </summary>
 internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory llmFactory, ToolRegistry registry, EngineOptions options,
-    ILogger? logger = null) : IDisposable
+    ConversationSecrets secrets, ILogger? logger = null) : IDisposable
 {
     /// <summary>The usage id of summary calls, as OpenHands names it.</summary>
     public const string CondenserUsageId = "condenser";
@@ -35,7 +39,28 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
 
     /// <summary>Where this conversation's tools run.</summary>
     public ToolContext ToolContext { get; } =
-        new(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation);
+        new(state.Id, state.Workspace.WorkingDir, options.PersistenceDirFor(state.Id), options.Isolation, secrets);
+
+    /// <summary>What the conversation's <c>agent.agent_context</c> asks for.</summary>
+    public AgentContextSettings Context { get; } = AgentContextSettings.From(state.Agent.AgentContext);
+
+    private SkillSet? _skills;
+
+    /// <summary>The conversation's skills, read from disk on first use (once per load of the conversation).</summary>
+    public SkillSet Skills
+    {
+        get
+        {
+            if (Volatile.Read(ref _skills) is { } loaded)
+                return loaded;
+            var skills = SkillLoader.Load(state.Workspace.WorkingDir, options.UserSkillsDir, Context);
+            if (Interlocked.CompareExchange(ref _skills, skills, null) is { } raced)
+                return raced;
+            foreach (var broken in skills.Broken)
+                SkillLog.Invalid(logger ?? NullLogger.Instance, state.Id, broken.Source, broken.Error!);
+            return skills;
+        }
+    }
 
     /// <summary>The agent's own tools (<c>agent.tools</c>, then the built-ins), then the tools of its MCP servers that are ready.</summary>
     public IReadOnlyList<ITool> Tools
@@ -88,7 +113,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
     public SystemPromptEvent SystemPromptEvent(DateTimeOffset now) => new()
     {
         SystemPrompt = new TextContent(SystemPrompt.For(state)),
-        DynamicContext = new TextContent(SystemPrompt.Dynamic(state, now)),
+        DynamicContext = new TextContent(SystemPrompt.Dynamic(state, now, Skills, Context)),
         Tools = [.. Tools.Select(t => t.Definition)],
     };
 

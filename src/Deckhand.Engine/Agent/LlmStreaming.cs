@@ -1,6 +1,7 @@
 using Deckhand.Contracts.Events;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Events;
+using Deckhand.Engine.Secrets;
 using Microsoft.Extensions.AI;
 using AiTextContent = Microsoft.Extensions.AI.TextContent;
 
@@ -22,7 +23,7 @@ internal static class LlmStreaming
         {
             updates.Add(update);
             if (Delta(update) is { } delta)
-                conversation.Hub.Publish(new StoredEvent(StoredEvent.Transient, delta));
+                conversation.Hub.Publish(new StoredEvent(StoredEvent.Transient, EventMasking.Mask(delta, conversation.Secrets.Masker)));
         }
         // ToChatResponse folds UsageContent into Usage, joins adjacent text, and keeps every FunctionCallContent
         // object as is (its RawRepresentation is the raw arguments string the agent stores).

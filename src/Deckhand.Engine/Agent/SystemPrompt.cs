@@ -1,5 +1,7 @@
 using System.Globalization;
 using Deckhand.Contracts.Conversations;
+using Deckhand.Engine.Secrets;
+using Deckhand.Engine.Skills;
 
 namespace Deckhand.Engine.Agent;
 
@@ -36,13 +38,24 @@ internal static class SystemPrompt
         you verified, and anything left for the user.
         """;
 
-    public static string Dynamic(ConversationState state, DateTimeOffset now)
+    /// <summary>
+    /// The per-conversation part, in OpenHands' section order: workspace, repository context (always-on skills),
+    /// available AgentSkills, the agent context's <c>system_message_suffix</c>, secret names, and the date and time
+    /// last (so everything before it can be cached).
+    /// </summary>
+    public static string Dynamic(ConversationState state, DateTimeOffset now, SkillSet? skills = null, AgentContextSettings? context = null)
     {
         var local = now.ToLocalTime();
-        return $"""
-            Workspace: {state.Workspace.WorkingDir}
-            Current date and time: {local.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture)}
-            """;
+        var sections = new List<string?>
+        {
+            $"Workspace: {state.Workspace.WorkingDir}",
+            skills is null ? null : SkillPrompt.RepoContext(skills.RepoContext),
+            skills is null ? null : SkillPrompt.Available(skills.Listed),
+            context?.SystemMessageSuffix,
+            SecretPrompt.Section(state.SecretRegistry.SecretSources),
+            $"Current date and time: {local.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture)}",
+        };
+        return string.Join("\n\n", sections.Where(section => !string.IsNullOrWhiteSpace(section)));
     }
 
     public static string For(ConversationState state) =>

@@ -3,6 +3,8 @@ using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Llm;
+using Deckhand.Engine.Secrets;
+using Deckhand.Engine.Skills;
 
 namespace Deckhand.Engine.Conversations;
 
@@ -18,26 +20,62 @@ public sealed partial class ConversationRunner
     /// Appends a user message. A finished or stuck conversation becomes idle so a run continues it. With
     /// <paramref name="run"/>, starts a run unless one is going, in which case the running loop picks the message up
     /// at its next step (it is appended under the same gate the loop decides under, so it is never missed).
+    /// Keyword skills the message mentions (each once per conversation) and the agent context's
+    /// <c>user_message_suffix</c> are added to it as <c>extended_content</c>.
     /// </summary>
     public async Task<MessageEvent> SendMessageAsync(Message message, bool run, CancellationToken cancellationToken = default)
     {
-        var userMessage = new MessageEvent { Source = EventSource.User, LlmMessage = message with { Role = MessageRole.User } };
+        var skills = _agent.Skills; // read from disk (first time only) before taking the gate
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var titleFrom = NeedsTitleLocked(message);
-            AppendLocked([userMessage], state => state with
+            var activated = _snapshot.State.ActivatedKnowledgeSkills;
+            var matches = skills.Match(message.Text(), activated);
+            var extension = SkillPrompt.Extension(matches, _agent.Context.UserMessageSuffix);
+            var userMessage = new MessageEvent
+            {
+                Source = EventSource.User,
+                LlmMessage = message with { Role = MessageRole.User },
+                ActivatedSkills = [.. matches.Select(m => m.Skill.Name)],
+                ExtendedContent = extension is null ? [] : [new TextContent(extension)],
+            };
+            var titleFrom = NeedsTitleLocked(message) is { } t ? Secrets.Mask(t) : null;
+            var stored = AppendLocked([userMessage], state => state with
             {
                 LastUserMessageId = userMessage.Id,
                 ExecutionStatus = state.ExecutionStatus is ExecutionStatus.Finished or ExecutionStatus.Stuck
                     ? ExecutionStatus.Idle
                     : state.ExecutionStatus,
+                ActivatedKnowledgeSkills = matches.Count == 0
+                    ? state.ActivatedKnowledgeSkills
+                    : [.. state.ActivatedKnowledgeSkills, .. matches.Select(m => m.Skill.Name)],
             }, titleFrom is null || _agent.LlmTitles ? null : meta => meta with { Title = Titles.FromMessage(titleFrom) });
             if (titleFrom is not null && _agent.LlmTitles)
                 StartTitleLocked(titleFrom);
             if (run)
                 StartLoopLocked();
-            return userMessage;
+            return (MessageEvent)stored[0].Event;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// <c>POST /secrets</c>: adds or replaces secrets by name. From now on they are exported to the terminal when a
+    /// command names them and masked in everything appended.
+    /// </summary>
+    public async Task UpdateSecretsAsync(IReadOnlyDictionary<string, SecretSource> update, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ThrowIfClosed();
+            var merged = SecretInput.Merge(_snapshot.State.SecretRegistry.SecretSources, update);
+            // The masker learns the new values before anything else is appended.
+            Secrets.Update(merged);
+            AppendLocked([], s => s with { SecretRegistry = new SecretRegistry { SecretSources = merged } });
         }
         finally
         {

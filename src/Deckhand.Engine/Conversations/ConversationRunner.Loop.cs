@@ -2,6 +2,7 @@ using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
 using Deckhand.Engine.Agent;
 using Deckhand.Engine.Llm;
+using Deckhand.Engine.Secrets;
 
 namespace Deckhand.Engine.Conversations;
 
@@ -94,7 +95,7 @@ public sealed partial class ConversationRunner
         }
         catch (Exception ex)
         {
-            EngineLog.RunFailed(_logger, Id, ex is LlmException llm ? llm.Code : ex.GetType().Name, ex);
+            EngineLog.RunFailed(_logger, Id, ex is LlmException llm ? llm.Code : ex.GetType().Name, MaskedException.From(ex, Secrets.Masker));
             await EndLoopAsync(() => FailLocked(ex));
         }
     }
@@ -146,7 +147,7 @@ public sealed partial class ConversationRunner
             {
                 // Even if the outcome cannot be recorded (e.g. the disk is full), the loop must not stay marked as
                 // running: that would wedge the conversation. The stored status is what a restart recovers from.
-                EngineLog.RunFailed(_logger, Id, "RecordingFailed", ex);
+                EngineLog.RunFailed(_logger, Id, "RecordingFailed", MaskedException.From(ex, Secrets.Masker));
             }
             _loopActive = false;
             _history = null;

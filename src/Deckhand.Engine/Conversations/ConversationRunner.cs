@@ -4,6 +4,7 @@ using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Json;
 using Deckhand.Engine.Agent;
 using Deckhand.Engine.Events;
+using Deckhand.Engine.Secrets;
 using Deckhand.Engine.Storage;
 
 namespace Deckhand.Engine.Conversations;
@@ -28,8 +29,9 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     private bool _closed;
 
     internal ConversationRunner(IConversationStore store, AgentRuntime agent, ConversationSnapshot snapshot, long headSeq,
-        TimeProvider time, int maxSubscribers, Microsoft.Extensions.Logging.ILogger logger)
+        TimeProvider time, int maxSubscribers, Microsoft.Extensions.Logging.ILogger logger, ConversationSecrets? secrets = null)
     {
+        Secrets = secrets ?? new ConversationSecrets(snapshot.State.SecretRegistry.SecretSources, time);
         _logger = logger;
         _store = store;
         _agent = agent;
@@ -43,6 +45,9 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     public Guid Id => _snapshot.State.Id;
 
     public EventHub Hub { get; }
+
+    /// <summary>The conversation's secrets: what the terminal exports and what every appended event is masked with.</summary>
+    public ConversationSecrets Secrets { get; }
 
     /// <summary>The latest committed state; safe to read from any thread.</summary>
     public ConversationSnapshot Snapshot => Volatile.Read(ref _snapshot);
@@ -81,7 +86,8 @@ public sealed partial class ConversationRunner : IAsyncDisposable
 
     /// <summary>
     /// The one write path. Emits a <c>ConversationStateUpdateEvent</c> for each public state field the change touched,
-    /// right after the events that caused it, all in the same transaction as the new snapshot.
+    /// right after the events that caused it, all in the same transaction as the new snapshot. It is also the one
+    /// place secrets are masked: every event is masked before it is stored, published or added to the model's history.
     /// </summary>
     private List<StoredEvent> AppendLocked(IReadOnlyList<Event> events, Func<ConversationState, ConversationState>? change,
         Func<ConversationMeta, ConversationMeta>? metaChange = null, bool setsBudget = false)
@@ -97,6 +103,9 @@ public sealed partial class ConversationRunner : IAsyncDisposable
         var all = new List<Event>(events);
         if (!ReferenceEquals(state, before.State))
             all.AddRange(StateUpdates.Diff(before.State, state));
+        var masker = Secrets.Masker;
+        for (var i = 0; i < all.Count; i++)
+            all[i] = EventMasking.Mask(all[i], masker);
         var meta = metaChange is null ? before.Meta : metaChange(before.Meta);
         var changed = !ReferenceEquals(state, before.State) || !ReferenceEquals(meta, before.Meta) || all.Count > 0;
         if (!changed)
@@ -114,6 +123,11 @@ public sealed partial class ConversationRunner : IAsyncDisposable
         _history?.AddRange(all.Where(History.IsRelevant));
         Touch();
         Hub.Publish(stored);
+        if (_logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Trace))
+        {
+            foreach (var e in all)
+                EngineLog.Appended(_logger, Id, e.Kind, EventText.Of(e));
+        }
         return stored;
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Engine.Agent;
 using Deckhand.Engine.Llm;
+using Deckhand.Engine.Secrets;
 using Deckhand.Engine.Storage;
 using Deckhand.Engine.Tools;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,7 @@ public sealed partial class ConversationService : IAsyncDisposable
     {
         var agent = request.Agent ?? throw new ArgumentException("agent is required.");
         var id = request.ConversationId ?? Guid.NewGuid();
+        var secrets = StartSecrets(request, ref agent);
         await _createLock.WaitAsync(cancellationToken);
         try
         {
@@ -81,6 +83,7 @@ public sealed partial class ConversationService : IAsyncDisposable
                 ConfirmationPolicy = request.ConfirmationPolicy,
                 SecurityAnalyzer = request.SecurityAnalyzer,
                 Tags = request.Tags,
+                SecretRegistry = new SecretRegistry { SecretSources = secrets },
                 Stats = request.MaxBudgetPerTask is { } budget
                     ? UsageStats.WithBudget(new ConversationStats(), agent.Llm, budget)
                     : new ConversationStats(),
@@ -105,6 +108,20 @@ public sealed partial class ConversationService : IAsyncDisposable
         {
             _createLock.Release();
         }
+    }
+
+    /// <summary>
+    /// The conversation's first secrets: <c>agent_context.secrets</c> overridden by the request's <c>secrets</c>. The
+    /// agent is stored with the agent-context values redacted (the registry keeps them). Input that does not parse is
+    /// refused by the endpoint before this point; here it is skipped.
+    /// </summary>
+    private static IReadOnlyDictionary<string, SecretSource> StartSecrets(StartConversationRequest request, ref AgentSpec agent)
+    {
+        var ignored = new List<(string, string)>();
+        var (fromContext, redactedContext) = SecretInput.FromAgentContext(agent.AgentContext, ignored);
+        if (fromContext.Count > 0)
+            agent = agent with { AgentContext = redactedContext };
+        return SecretInput.Merge(fromContext, SecretInput.ParseAll(request.Secrets, ignored));
     }
 
     /// <summary>The runner of a conversation, loading it from the store if needed; null when it does not exist.</summary>
@@ -209,9 +226,12 @@ public sealed partial class ConversationService : IAsyncDisposable
         return loaded is null ? null : NewRunner(loaded.Value.Snapshot, loaded.Value.HeadSeq);
     }
 
-    private ConversationRunner NewRunner(ConversationSnapshot snapshot, long headSeq) =>
-        new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options, _logger), snapshot, headSeq, _time,
-            _options.MaxSubscribersPerConversation, _logger);
+    private ConversationRunner NewRunner(ConversationSnapshot snapshot, long headSeq)
+    {
+        var secrets = new ConversationSecrets(snapshot.State.SecretRegistry.SecretSources, _time);
+        return new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options, secrets, _logger), snapshot, headSeq, _time,
+            _options.MaxSubscribersPerConversation, _logger, secrets);
+    }
 
     private static void TryDeleteDirectory(string path)
     {

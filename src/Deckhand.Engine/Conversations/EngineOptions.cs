@@ -28,5 +28,8 @@ public sealed record EngineOptions
 
     public string ConversationsDir => Path.Combine(DataDir, "conversations");
 
+    /// <summary>User skills, loaded into every conversation (unless <c>load_user_skills</c> is false): <c>&lt;data-dir&gt;/skills</c>.</summary>
+    public string UserSkillsDir => Path.Combine(DataDir, "skills");
+
     public string PersistenceDirFor(Guid id) => Path.Combine(ConversationsDir, id.ToString("N"));
 }

@@ -23,6 +23,11 @@ internal static class StateUpdates
             yield return Update("tags", JsonSerializer.SerializeToElement(after.Tags, c.IReadOnlyDictionaryStringString));
         if (!ReferenceEquals(before.ConfirmationPolicy, after.ConfirmationPolicy))
             yield return Update("confirmation_policy", JsonSerializer.SerializeToElement(after.ConfirmationPolicy, c.ConfirmationPolicy));
+        if (!ReferenceEquals(before.ActivatedKnowledgeSkills, after.ActivatedKnowledgeSkills))
+            yield return Update("activated_knowledge_skills", JsonSerializer.SerializeToElement([.. after.ActivatedKnowledgeSkills], c.ListString));
+        // Written through the compact context, so the values are redacted like everywhere outside storage.
+        if (!ReferenceEquals(before.SecretRegistry, after.SecretRegistry))
+            yield return Update("secret_registry", JsonSerializer.SerializeToElement(after.SecretRegistry, c.SecretRegistry));
         if (before.MaxIterations != after.MaxIterations)
             yield return Update("max_iterations", JsonSerializer.SerializeToElement(after.MaxIterations, c.Int32));
     }

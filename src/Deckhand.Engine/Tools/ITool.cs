@@ -35,7 +35,9 @@ public interface ITool
 /// (<see cref="PersistenceDir"/>, for task lists and full terminal output). Tools that hold resources (a shell)
 /// implement <see cref="IAsyncDisposable"/>; they are disposed when the conversation is unloaded or deleted.
 /// </summary>
-public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir, Isolation.IShellIsolation Isolation)
+/// <remarks><see cref="Secrets"/> (null in tool tests) gives the terminal the secrets to export and mask.</remarks>
+public sealed record ToolContext(Guid ConversationId, string WorkingDir, string PersistenceDir, Isolation.IShellIsolation Isolation,
+    Secrets.ConversationSecrets? Secrets = null)
 {
     /// <summary>Where the terminal saves full outputs it had to cut for the model (readable by the agent).</summary>
     public string TerminalOutputDir => Path.Combine(PersistenceDir, "terminal");

@@ -7,6 +7,8 @@ using Deckhand.AgentServer.Http;
 using Deckhand.AgentServer.Llm;
 using Deckhand.AgentServer.Mcp;
 using Deckhand.AgentServer.ServerDetails;
+using Deckhand.AgentServer.Secrets;
+using Deckhand.AgentServer.Skills;
 using Deckhand.AgentServer.Sockets;
 using Deckhand.Contracts.Json;
 using Deckhand.Engine.Bash;
@@ -96,6 +98,8 @@ public static class AgentServerApp
 
         app.MapServerDetails();
         app.MapConversations();
+        app.MapSecrets();
+        app.MapSkills();
         app.MapEvents();
         app.MapEventSocket();
         app.MapLlm();

@@ -35,7 +35,8 @@ public sealed class TestAgentServer : IAsyncDisposable
     public ConversationService Conversations => App.Services.GetRequiredService<ConversationService>();
 
     public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
-        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null, bool llmTitles = false)
+        TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null, bool llmTitles = false,
+        LogLevel? deckhandLogLevel = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDir.Create("deckhand-server");
@@ -54,6 +55,9 @@ public sealed class TestAgentServer : IAsyncDisposable
             services.AddSingleton<IHostLifetime, QuietHostLifetime>();
             if (logs is not null)
                 services.AddSingleton(logs);
+            // Added after the app's own filters, so this rule wins for Deckhand's categories.
+            if (deckhandLogLevel is { } level)
+                services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(null, "Deckhand", level, null)));
         });
         await AgentServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

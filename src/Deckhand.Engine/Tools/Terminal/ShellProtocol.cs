@@ -52,12 +52,32 @@ internal sealed class ShellProtocol
         + $"builtin printf '%s:Z\\n' {Token}; }}; "
         + "declare -r PROMPT_COMMAND=__dh_end; __dh_begin\n";
 
-    /// <summary>The lines that run <paramref name="command"/> (see remarks on the class).</summary>
-    public string Wrap(string command)
+    /// <summary>
+    /// The lines that run <paramref name="command"/> (see remarks on the class), after exporting
+    /// <paramref name="exports"/> in the shell itself (secrets: never echoed, and before <c>$?</c> is restored).
+    /// </summary>
+    public string Wrap(string command, IReadOnlyList<KeyValuePair<string, string>>? exports = null)
     {
-        var text = new StringBuilder("__dh_begin; __dh_c=$'");
-        var lineChars = 0;
-        foreach (var c in command)
+        var text = new StringBuilder("__dh_begin; ");
+        var lineChars = text.Length;
+        foreach (var (name, value) in exports ?? [])
+        {
+            text.Append("export ").Append(name).Append('=');
+            lineChars += name.Length + 8;
+            AppendQuoted(text, value, ref lineChars);
+            text.Append("; ");
+        }
+        text.Append("__dh_c=");
+        AppendQuoted(text, command, ref lineChars);
+        text.Append("; if __dh_rc \"$__dh_last\"; then eval \"$__dh_c\"; else eval \"$__dh_c\"; fi\n");
+        return text.ToString();
+    }
+
+    /// <summary>Appends <paramref name="value"/> as an ANSI-C quoted string, split into physical lines below the tty limit.</summary>
+    private static void AppendQuoted(StringBuilder text, string value, ref int lineChars)
+    {
+        text.Append("$'");
+        foreach (var c in value)
         {
             if (lineChars >= CharsPerLine)
             {
@@ -77,8 +97,7 @@ internal sealed class ShellProtocol
             }
             lineChars += text.Length - before;
         }
-        text.Append("'; if __dh_rc \"$__dh_last\"; then eval \"$__dh_c\"; else eval \"$__dh_c\"; fi\n");
-        return text.ToString();
+        text.Append('\'');
     }
 
     /// <summary>Parses the lines between <see cref="End"/> (exclusive) and <see cref="Close"/>.</summary>

@@ -105,9 +105,10 @@ internal sealed class TerminalSession : IDisposable
         return env;
     }
 
-    /// <summary>Runs a command and waits for it (see <see cref="WaitAsync"/>).</summary>
-    public Task<WaitResult> RunAsync(string command, TimeSpan? hardLimit, TimeSpan quietLimit, CancellationToken cancellationToken) =>
-        SendAsync(_protocol.Wrap(command), hardLimit, quietLimit, cancellationToken);
+    /// <summary>Runs a command, after exporting <paramref name="exports"/>, and waits for it (see <see cref="WaitAsync"/>).</summary>
+    public Task<WaitResult> RunAsync(string command, TimeSpan? hardLimit, TimeSpan quietLimit, CancellationToken cancellationToken,
+        IReadOnlyList<KeyValuePair<string, string>>? exports = null) =>
+        SendAsync(_protocol.Wrap(command, exports), hardLimit, quietLimit, cancellationToken);
 
     private async Task<WaitResult> SendAsync(string lines, TimeSpan? hardLimit, TimeSpan quietLimit, CancellationToken cancellationToken)
     {

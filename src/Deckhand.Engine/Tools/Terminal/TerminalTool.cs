@@ -18,6 +18,7 @@ public sealed class TerminalTool : ITool, IPrewarm, IAsyncDisposable
     private TerminalSession? _session;
     private volatile bool _disposed;
     private int _prewarming;
+    private string _heldBack = "";
 
     public TerminalTool(ToolContext context, TerminalOptions? options = null)
     {
@@ -141,8 +142,9 @@ public sealed class TerminalTool : ITool, IPrewarm, IAsyncDisposable
                 return TerminalReport.Error(command, TerminalReport.NothingToWaitFor, _session?.LastStatus);
             if (_session is null)
                 await StartSessionAsync(cancellationToken);
-            var result = await _session!.RunAsync(command, hard, _options.QuietTimeout, cancellationToken);
-            return Report(command, result, "", hard);
+            var (exports, problems) = await SecretsForAsync(command, cancellationToken);
+            var result = await _session!.RunAsync(command, hard, _options.QuietTimeout, cancellationToken, exports);
+            return Report(command, result, "", hard, problems);
         }
 
         if (call.IsInput && !blank)
@@ -162,9 +164,39 @@ public sealed class TerminalTool : ITool, IPrewarm, IAsyncDisposable
         return refused;
     }
 
+    /// <summary>The secrets a command names (exported before it runs), and a note on any that could not be fetched.</summary>
+    private async Task<(IReadOnlyList<KeyValuePair<string, string>> Exports, string? Note)> SecretsForAsync(string command,
+        CancellationToken cancellationToken)
+    {
+        if (_context.Secrets is not { } secrets)
+            return ([], null);
+        var (exports, problems) = await secrets.ExportsForAsync(command, cancellationToken);
+        return ([.. exports.Select(e => KeyValuePair.Create(e.Name, e.Value))], problems.Count == 0 ? null : "[" + string.Join(" ", problems) + "]");
+    }
+
+    /// <summary>
+    /// Masks secret values in output. While the command is still running, an end of the output that could be the
+    /// start of a secret is held back and put in front of the next output, so a value printed across two calls is
+    /// still masked.
+    /// </summary>
+    private string MaskOutput(string output, bool stillRunning)
+    {
+        var text = _heldBack + output;
+        _heldBack = "";
+        if (_context.Secrets?.Masker is not { IsEmpty: false } masker)
+            return text;
+        if (stillRunning && masker.PartialTail(text) is > 0 and var keep)
+        {
+            _heldBack = text[^keep..];
+            text = text[..^keep];
+        }
+        return masker.Apply(text);
+    }
+
     private TerminalObservation Report(
         string command, WaitResult result, string prefix, TimeSpan? hard, string? note = null, bool replaceTimeoutNote = false)
     {
+        result = result with { Output = MaskOutput(result.Output, result.End is WaitEnd.QuietTimeout or WaitEnd.HardTimeout) };
         var status = result.Status ?? _session?.LastStatus;
         string suffix;
         int exit;
@@ -200,6 +232,7 @@ public sealed class TerminalTool : ITool, IPrewarm, IAsyncDisposable
 
     private void DropSession()
     {
+        _heldBack = "";
         var old = Interlocked.Exchange(ref _session, null);
         old?.Dispose();
     }

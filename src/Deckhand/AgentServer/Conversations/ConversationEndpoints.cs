@@ -35,7 +35,8 @@ public static class ConversationEndpoints
     }
 
     private static Results<JsonHttpResult<ConversationPage>, JsonHttpResult<ValidationErrorBody>> SearchAsync(
-        ConversationService service, string? page_id = null, int limit = MaxPageSize, string? status = null, string? sort_order = null)
+        ConversationService service, string? page_id = null, int limit = MaxPageSize, string? status = null, string? sort_order = null,
+        bool include_skills = false)
     {
         if (limit is < 1 or > MaxPageSize)
             return ApiErrors.Invalid("query.limit", $"limit must be between 1 and {MaxPageSize}.", "less_than_equal");
@@ -53,7 +54,7 @@ public static class ConversationEndpoints
         }
         Guid? page = Guid.TryParse(page_id, out var parsed) ? parsed : null;
         var result = service.Store.SearchConversations(new ConversationQuery { Status = statusFilter, Sort = sort, PageId = page, Limit = limit });
-        var items = result.Items.Select(s => ConversationInfo.From(s) with { SubConversationIds = service.Store.ListChildren(s.State.Id) }).ToList();
+        var items = result.Items.Select(s => SkillTrim.Apply(ConversationInfo.From(s) with { SubConversationIds = service.Store.ListChildren(s.State.Id) }, include_skills)).ToList();
         return TypedResults.Json(new ConversationPage(items, result.NextPageId?.ToString("N")), DeckhandJson.Wire.ConversationPage);
     }
 
@@ -65,7 +66,7 @@ public static class ConversationEndpoints
     }
 
     private static async Task<Results<JsonHttpResult<List<ConversationInfo?>>, JsonHttpResult<ValidationErrorBody>>> BatchGetAsync(
-        ConversationService service, [FromQuery] string[]? ids, CancellationToken cancellationToken)
+        ConversationService service, [FromQuery] string[]? ids, CancellationToken cancellationToken, bool include_skills = false)
     {
         ids ??= [];
         if (ids.Length >= MaxPageSize)
@@ -75,13 +76,13 @@ public static class ConversationEndpoints
         {
             if (!Guid.TryParse(raw, out var id))
                 return ApiErrors.Invalid("query.ids", $"'{Truncate(raw)}' is not a valid UUID.", "uuid_parsing");
-            result.Add((await service.GetAsync(id, cancellationToken))?.Info);
+            result.Add((await service.GetAsync(id, cancellationToken)) is { } runner ? SkillTrim.Apply(runner.Info, include_skills) : null);
         }
         return TypedResults.Json(result, DeckhandJson.Wire.ListConversationInfo);
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, ConversationService service, AgentServerOptions options,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool include_skills = false)
     {
         var (body, error) = await JsonBody.ReadAsync(request, DeckhandJson.Wire.StartConversationRequest, options.MaxJsonBodyBytes, cancellationToken);
         if (error is not null)
@@ -101,16 +102,17 @@ public static class ConversationEndpoints
         }
         if (created && body!.InitialMessage is { } initial)
             await runner.SendMessageAsync(StartRequestValidation.ToMessage(initial), run: true, cancellationToken);
-        return TypedResults.Json(runner.Info, DeckhandJson.Wire.ConversationInfo,
+        return TypedResults.Json(SkillTrim.Apply(runner.Info, include_skills), DeckhandJson.Wire.ConversationInfo,
             statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> GetAsync(string conversation_id, ConversationService service, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string conversation_id, ConversationService service, CancellationToken cancellationToken,
+        bool include_skills = false)
     {
         if (!Guid.TryParse(conversation_id, out var id))
             return ApiErrors.BadUuid("conversation_id");
         var runner = await service.GetAsync(id, cancellationToken);
-        return runner is null ? ApiErrors.NotFound() : TypedResults.Json(runner.Info, DeckhandJson.Wire.ConversationInfo);
+        return runner is null ? ApiErrors.NotFound() : TypedResults.Json(SkillTrim.Apply(runner.Info, include_skills), DeckhandJson.Wire.ConversationInfo);
     }
 
     private static async Task<IResult> UpdateAsync(string conversation_id, HttpRequest request, ConversationService service,

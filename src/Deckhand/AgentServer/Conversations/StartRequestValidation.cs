@@ -3,6 +3,7 @@ using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Server;
+using Deckhand.Engine.Secrets;
 using Deckhand.Engine.Tools;
 using Deckhand.Engine.Tools.Mcp;
 
@@ -55,6 +56,14 @@ internal static partial class StartRequestValidation
             Add("body.worktree", "worktree conversations are not supported by Deckhand yet.");
         if (TagProblem(request.Tags) is { } tagProblem)
             problems.Add(tagProblem);
+        var secretProblems = new List<(string Name, string Error)>();
+        SecretInput.ParseAll(request.Secrets, secretProblems);
+        foreach (var (name, error) in secretProblems)
+            problems.Add(new FieldProblem("value_error", ["body", "secrets", name], error));
+        secretProblems.Clear();
+        SecretInput.FromAgentContext(request.Agent?.AgentContext, secretProblems);
+        foreach (var (name, error) in secretProblems)
+            problems.Add(new FieldProblem("value_error", ["body", "agent", "agent_context", "secrets", name], error));
         if (request.InitialMessage is { } initial && initial.Role != MessageRole.User)
             Add("body.initial_message.role", "Only 'user' messages can be sent.");
         return problems;

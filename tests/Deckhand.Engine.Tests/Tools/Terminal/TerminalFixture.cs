@@ -11,11 +11,11 @@ internal sealed class TerminalFixture : IAsyncDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "deckhand-term-" + Guid.NewGuid().ToString("N")[..12]);
 
-    public TerminalFixture(TimeSpan? quiet = null)
+    public TerminalFixture(TimeSpan? quiet = null, Engine.Secrets.ConversationSecrets? secrets = null)
     {
         Workspace = Directory.CreateDirectory(Path.Combine(_root, "workspace")).FullName;
         DataDir = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
-        Context = new ToolContext(Guid.NewGuid(), Workspace, DataDir, new NoIsolation());
+        Context = new ToolContext(Guid.NewGuid(), Workspace, DataDir, new NoIsolation(), secrets);
         Tool = new TerminalTool(Context, new TerminalOptions { QuietTimeout = quiet ?? TimeSpan.FromSeconds(2) });
     }
 
