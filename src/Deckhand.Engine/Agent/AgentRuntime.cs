@@ -10,7 +10,6 @@ using Deckhand.Engine.Secrets;
 using Deckhand.Engine.Skills;
 using Deckhand.Engine.Tools;
 using Deckhand.Engine.Tools.Mcp;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
