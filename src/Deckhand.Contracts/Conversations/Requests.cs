@@ -14,7 +14,7 @@ public sealed record StartConversationRequest
     public Guid? ConversationId { get; set; }
     public Guid? ParentConversationId { get; set; }
     public ConfirmationPolicy ConfirmationPolicy { get; set; } = new NeverConfirm();
-    public JsonElement? SecurityAnalyzer { get; set; }
+    public SecurityAnalyzer? SecurityAnalyzer { get; set; }
     public SendMessageRequest? InitialMessage { get; set; }
     public int MaxIterations { get; set; } = 500;
     public bool StuckDetection { get; set; } = true;
@@ -44,6 +44,25 @@ public sealed record UpdateConversationRequest
 
     /// <summary>Deckhand extension: sets or raises the budget (USD); <c>POST /run</c> then continues a stopped run.</summary>
     public double? MaxBudgetPerTask { get; set; }
+}
+
+/// <summary><c>POST /api/conversations/{id}/confirmation_policy</c>.</summary>
+public sealed record SetConfirmationPolicyRequest
+{
+    public required ConfirmationPolicy Policy { get; init; }
+}
+
+/// <summary><c>POST /api/conversations/{id}/security_analyzer</c>: the field is required; null removes the analyzer.</summary>
+public sealed record SetSecurityAnalyzerRequest
+{
+    public required SecurityAnalyzer? SecurityAnalyzer { get; init; }
+}
+
+/// <summary><c>POST /api/conversations/{id}/events/respond_to_confirmation</c>.</summary>
+public sealed record ConfirmationResponseRequest
+{
+    public required bool Accept { get; init; }
+    public string Reason { get; set; } = "User rejected the action.";
 }
 
 public sealed record ConversationPage(

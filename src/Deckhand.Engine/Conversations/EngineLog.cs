@@ -16,4 +16,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(4, LogLevel.Debug, "Unloaded {Count} idle conversation(s).")]
     public static partial void Unloaded(ILogger logger, int count);
+
+    [LoggerMessage(5, LogLevel.Warning, "Conversation {ConversationId} is stuck in a loop; its run was stopped.")]
+    public static partial void Stuck(ILogger logger, Guid conversationId);
 }

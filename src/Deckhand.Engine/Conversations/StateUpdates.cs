@@ -23,6 +23,10 @@ internal static class StateUpdates
             yield return Update("tags", JsonSerializer.SerializeToElement(after.Tags, c.IReadOnlyDictionaryStringString));
         if (!ReferenceEquals(before.ConfirmationPolicy, after.ConfirmationPolicy))
             yield return Update("confirmation_policy", JsonSerializer.SerializeToElement(after.ConfirmationPolicy, c.ConfirmationPolicy));
+        if (!ReferenceEquals(before.SecurityAnalyzer, after.SecurityAnalyzer))
+            yield return Update("security_analyzer", after.SecurityAnalyzer is null
+                ? Null
+                : JsonSerializer.SerializeToElement(after.SecurityAnalyzer, c.SecurityAnalyzer));
         if (before.MaxIterations != after.MaxIterations)
             yield return Update("max_iterations", JsonSerializer.SerializeToElement(after.MaxIterations, c.Int32));
     }

@@ -95,6 +95,7 @@ public static class AgentServerApp
         app.MapServerDetails();
         app.MapConversations();
         app.MapEvents();
+        app.MapConfirmation();
         app.MapEventSocket();
         app.MapLlm();
         app.MapBash();
