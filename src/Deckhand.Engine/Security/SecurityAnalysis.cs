@@ -22,10 +22,12 @@ public static class SecurityAnalysis
 
     /// <summary>
     /// The higher of two ratings, where <c>UNKNOWN</c> ranks just below <c>HIGH</c>: only a HIGH finding replaces an
-    /// unknown label. That keeps raising monotone under every policy: <c>ConfirmRisky(confirm_unknown=true)</c> asks
-    /// about UNKNOWN, so turning it into MEDIUM would make the call pass unasked.
+    /// unknown label, and a finding of UNKNOWN changes nothing. That keeps raising monotone under every policy:
+    /// <c>ConfirmRisky(confirm_unknown=true)</c> asks about UNKNOWN, so turning it into MEDIUM would let the call pass
+    /// unasked, and <c>confirm_unknown=false</c> would let a LOW call turned UNKNOWN pass.
     /// </summary>
-    public static SecurityRisk Raise(SecurityRisk labelled, SecurityRisk found) => Rank(found) > Rank(labelled) ? found : labelled;
+    public static SecurityRisk Raise(SecurityRisk labelled, SecurityRisk found) =>
+        found != SecurityRisk.Unknown && Rank(found) > Rank(labelled) ? found : labelled;
 
     private static int Rank(SecurityRisk risk) => risk switch
     {
