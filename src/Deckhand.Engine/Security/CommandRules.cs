@@ -72,12 +72,12 @@ internal static partial class CommandRules
             case "git":
                 Git(args, findings);
                 break;
-            case "find" when args.Contains("-delete"):
+            case "find" when args.Contains("-delete") || FindExecRemoves(args):
                 foreach (var root in args.TakeWhile(a => !a.StartsWith('-') && a is not ("(" or "!")))
                 {
                     findings.Add(paths.Judge(root) is PathPlace.Vital or PathPlace.Outside or PathPlace.Device
-                        ? new(SecurityRisk.High, "destruct.find_delete", "find -delete outside the workspace")
-                        : new(SecurityRisk.Medium, "destruct.find_delete", "find -delete"));
+                        ? new(SecurityRisk.High, "destruct.find_delete", "find deletes outside the workspace")
+                        : new(SecurityRisk.Medium, "destruct.find_delete", "find deletes files"));
                 }
                 break;
             case "curl" or "wget":
@@ -104,9 +104,19 @@ internal static partial class CommandRules
                 if (args.Any(a => paths.Judge(a) is PathPlace.Device))
                     findings.Add(new(SecurityRisk.High, "destruct.disk", $"{p} on a raw device"));
                 break;
+            case var p when p.Contains('$', StringComparison.Ordinal):
+                // The program comes from a variable or substitution ($(echo rm) -rf /): judge it as if it deleted.
+                Remove(args, paths, findings);
+                break;
         }
         if (Copiers.Contains(program) && Operands(args).LastOrDefault() is { } destination && Operands(args).Count() > 1)
             Write(paths, destination, $"{program} writes", findings);
+    }
+
+    private static bool FindExecRemoves(List<string> args)
+    {
+        var exec = args.FindIndex(a => a is "-exec" or "-execdir" or "-ok" or "-okdir");
+        return exec >= 0 && exec + 1 < args.Count && ShellText.BaseName(args[exec + 1]) == "rm";
     }
 
     private static void Remove(IReadOnlyList<string> args, PathJudge paths, List<RiskFinding> findings)

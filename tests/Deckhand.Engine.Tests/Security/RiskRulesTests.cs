@@ -41,6 +41,10 @@ public sealed class RiskRulesTests
     [InlineData("git reset --hard HEAD~3", "destruct.git_reset_hard")]
     [InlineData("git clean -fdx", "destruct.git_clean")]
     [InlineData("find / -name '*.log' -delete", "destruct.find_delete")]
+    [InlineData("find ~ -type f -exec rm -f {} +", "destruct.find_delete")]
+    [InlineData("$(echo rm) -rf /", "destruct.rm_vital")]
+    [InlineData("r\\m -rf -- /", "destruct.rm_vital")]
+    [InlineData("timeout 10 sudo -u root rm -r -f /usr", "destruct.rm_outside")]
     // Writes outside the workspace
     [InlineData("echo 'alias ls=rm' >> ~/.bashrc", "write.outside_workspace")]
     [InlineData("echo 127.0.0.1 evil | sudo tee -a /etc/hosts", "write.outside_workspace")]
