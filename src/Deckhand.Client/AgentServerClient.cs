@@ -63,6 +63,30 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
             JsonContent.Create(request, DeckhandJson.Wire.SendMessageRequest), cancellationToken);
     }
 
+    public async Task SetConfirmationPolicyAsync(Guid id, ConfirmationPolicy policy, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/confirmation_policy",
+            JsonContent.Create(new SetConfirmationPolicyRequest { Policy = policy }, DeckhandJson.Wire.SetConfirmationPolicyRequest), cancellationToken);
+    }
+
+    /// <summary>Sets the security analyzer; null removes it.</summary>
+    public async Task SetSecurityAnalyzerAsync(Guid id, SecurityAnalyzer? analyzer, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/security_analyzer",
+            JsonContent.Create(new SetSecurityAnalyzerRequest { SecurityAnalyzer = analyzer }, DeckhandJson.Wire.SetSecurityAnalyzerRequest),
+            cancellationToken);
+    }
+
+    /// <summary>Accepts the calls waiting for confirmation (the run continues), or rejects them with a reason.</summary>
+    public async Task RespondToConfirmationAsync(Guid id, bool accept, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var request = new ConfirmationResponseRequest { Accept = accept };
+        if (reason is not null)
+            request.Reason = reason;
+        using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/events/respond_to_confirmation",
+            JsonContent.Create(request, DeckhandJson.Wire.ConfirmationResponseRequest), cancellationToken);
+    }
+
     /// <summary>One page of events; <paramref name="query"/> is the raw query string (e.g. <c>?kind=MessageEvent</c>).</summary>
     public async Task<EventPage> SearchEventsAsync(Guid id, string query = "", CancellationToken cancellationToken = default)
     {

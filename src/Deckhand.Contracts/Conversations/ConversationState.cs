@@ -17,7 +17,7 @@ public sealed record ConversationState
     public bool StuckDetection { get; set; } = true;
     public ExecutionStatus ExecutionStatus { get; set; } = ExecutionStatus.Idle;
     public ConfirmationPolicy ConfirmationPolicy { get; set; } = new NeverConfirm();
-    public JsonElement? SecurityAnalyzer { get; set; }
+    public SecurityAnalyzer? SecurityAnalyzer { get; set; }
     public IReadOnlyList<string> ActivatedKnowledgeSkills { get; set; } = [];
     public IReadOnlyList<string> InvokedSkills { get; set; } = [];
     public IReadOnlyDictionary<string, string> BlockedActions { get; set; } = new Dictionary<string, string>();
@@ -74,7 +74,7 @@ public sealed record ConversationInfo
     public bool StuckDetection { get; set; }
     public ExecutionStatus ExecutionStatus { get; set; }
     public required ConfirmationPolicy ConfirmationPolicy { get; init; }
-    public JsonElement? SecurityAnalyzer { get; set; }
+    public SecurityAnalyzer? SecurityAnalyzer { get; set; }
     public IReadOnlyList<string> ActivatedKnowledgeSkills { get; set; } = [];
     public IReadOnlyList<string> InvokedSkills { get; set; } = [];
     public IReadOnlyDictionary<string, string> BlockedActions { get; set; } = new Dictionary<string, string>();

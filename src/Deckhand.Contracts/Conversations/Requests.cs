@@ -14,7 +14,7 @@ public sealed record StartConversationRequest
     public Guid? ConversationId { get; set; }
     public Guid? ParentConversationId { get; set; }
     public ConfirmationPolicy ConfirmationPolicy { get; set; } = new NeverConfirm();
-    public JsonElement? SecurityAnalyzer { get; set; }
+    public SecurityAnalyzer? SecurityAnalyzer { get; set; }
     public SendMessageRequest? InitialMessage { get; set; }
     public int MaxIterations { get; set; } = 500;
     public bool StuckDetection { get; set; } = true;
@@ -72,6 +72,25 @@ public sealed record AskAgentRequest
 
 /// <summary>The answer of <c>ask_agent</c>: <c>{"response": str}</c>.</summary>
 public sealed record AskAgentResponse(string Response);
+
+/// <summary><c>POST /api/conversations/{id}/confirmation_policy</c>.</summary>
+public sealed record SetConfirmationPolicyRequest
+{
+    public required ConfirmationPolicy Policy { get; init; }
+}
+
+/// <summary><c>POST /api/conversations/{id}/security_analyzer</c>: the field is required; null removes the analyzer.</summary>
+public sealed record SetSecurityAnalyzerRequest
+{
+    public required SecurityAnalyzer? SecurityAnalyzer { get; init; }
+}
+
+/// <summary><c>POST /api/conversations/{id}/events/respond_to_confirmation</c>.</summary>
+public sealed record ConfirmationResponseRequest
+{
+    public required bool Accept { get; init; }
+    public string Reason { get; set; } = "User rejected the action.";
+}
 
 public sealed record ConversationPage(
     IReadOnlyList<ConversationInfo> Items,

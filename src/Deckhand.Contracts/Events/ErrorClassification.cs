@@ -28,7 +28,7 @@ public sealed record ErrorClassification
             case "LLMBadRequestError" or "NotFoundError": return new() { Kind = "config", UserAction = "settings" };
             case "LLMContextWindowExceedError" or "LLMMalformedConversationHistoryError":
                 return new() { Kind = "agent_action", Retryable = true, UserAction = "retry" };
-            case "MaxIterationsReached": return new() { Kind = "agent_action" };
+            case "MaxIterationsReached" or "AgentStuckInLoopError": return new() { Kind = "agent_action" };
             case "ServerRestarted": return new() { Kind = "transient", Retryable = true, UserAction = "retry" };
             case "LLMServiceUnavailableError" or "LLMTimeoutError" or "APIError":
                 return new() { Kind = "transient", Retryable = true, UserAction = "retry" };

@@ -116,7 +116,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         Tools = [.. Tools.Select(t => t.Definition)],
     };
 
-    public async Task StepAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CancellationToken cancellationToken)
+    public async Task<StepOutcome> StepAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CancellationToken cancellationToken)
     {
         foreach (var tool in Tools)
             (tool as IPrewarm)?.Prewarm();
@@ -130,7 +130,13 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         if (CondensedView.RequestPending(view))
         {
             await CondenseAsync(conversation, condensed, null, cancellationToken);
-            return;
+            return StepOutcome.Continue;
+        }
+        // Calls that waited for confirmation run first, without asking the model again (spec §4.2 step 1).
+        if (History.Unmatched(view).Where(a => a.Action is not null).ToList() is { Count: > 0 } pending)
+        {
+            await ToolCalls.RunPendingAsync(conversation, this, pending, cancellationToken);
+            return StepOutcome.Continue;
         }
         var messages = _messages.Build(condensed.Events, condensed.Version);
         ChatResponse response;
@@ -150,7 +156,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             }
             // Condense, and let the loop retry the step on the condensed view.
             await CondenseAsync(conversation, condensed, ex, cancellationToken);
-            return;
+            return StepOutcome.Continue;
         }
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
         var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);
@@ -159,10 +165,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         var text = reply is null ? "" : string.Concat(reply.Contents.OfType<Microsoft.Extensions.AI.TextContent>().Select(t => t.Text));
 
         if (calls.Count > 0)
-        {
-            await ToolCalls.RunAsync(conversation, this, calls, text, responseId, stats, cancellationToken);
-            return;
-        }
+            return await ToolCalls.RunAsync(conversation, this, calls, text, responseId, stats, cancellationToken);
 
         var agentMessage = new MessageEvent
         {
@@ -175,7 +178,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             // A plain answer ends the turn: the agent waits for the user.
             await conversation.AppendAsync([agentMessage], s => s with { Stats = stats, ExecutionStatus = ExecutionStatus.Finished },
                 CancellationToken.None);
-            return;
+            return StepOutcome.Continue;
         }
         var nudge = new MessageEvent
         {
@@ -183,6 +186,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             LlmMessage = new Message { Role = MessageRole.User, Content = [new TextContent(NudgeText)] },
         };
         await conversation.AppendAsync([agentMessage, nudge], s => s with { Stats = stats }, CancellationToken.None);
+        return StepOutcome.Continue;
     }
 
     /// <summary>Summarises the middle of the view and stores the <c>Condensation</c>; the next step sees the condensed view.</summary>

@@ -4,6 +4,7 @@ using Deckhand.Contracts.Events;
 using Deckhand.Contracts.Llm;
 using Deckhand.Contracts.Tools;
 using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Security;
 using Deckhand.Engine.Tools;
 using Microsoft.Extensions.AI;
 using TextContent = Deckhand.Contracts.Content.TextContent;
@@ -12,44 +13,83 @@ namespace Deckhand.Engine.Agent;
 
 /// <summary>
 /// Handles the tool calls of one LLM response: records every call as an <see cref="ActionEvent"/> (with the LLM
-/// stats, in one commit) before anything runs, then runs the valid ones in order and records each result as soon as
-/// it is known. Calls the model got wrong become an <see cref="AgentErrorEvent"/> it can read and correct.
+/// stats and its rated risk, in one commit) before anything runs, then passes the valid ones through
+/// <see cref="ActionGate"/>: they either run in order, each result recorded as soon as it is known, or wait for the
+/// user's confirmation. Calls the model got wrong become an <see cref="AgentErrorEvent"/> it can read and correct.
 /// </summary>
 internal static class ToolCalls
 {
-    public static async Task RunAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<FunctionCallContent> calls,
+    public static async Task<StepOutcome> RunAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<FunctionCallContent> calls,
         string thought, string responseId, ConversationStats stats, CancellationToken cancellationToken)
     {
+        var state = conversation.Snapshot.State;
         var recorded = new List<Event>();
-        var runnable = new List<(ActionEvent Event, ITool Tool)>();
+        var runnable = new List<GateCall>();
         var first = true;
         foreach (var call in calls)
         {
-            var parsed = Parse(agent.Tools, call, first ? thought : "", responseId);
+            var parsed = Parse(agent.Tools, state, call, first ? thought : "", responseId);
             first = false;
             recorded.Add(parsed.Action);
             if (parsed.Error is not null)
                 recorded.Add(parsed.Error);
             else
-                runnable.Add((parsed.Action, parsed.Tool!));
+                runnable.Add(new GateCall(parsed.Action, parsed.Tool!));
             if (parsed.Action.Action is FinishAction)
                 break; // nothing after finish runs
         }
-        await conversation.AppendAsync(recorded, s => s with { Stats = stats }, CancellationToken.None);
 
+        // The policy of the moment decides; a change made while the model was thinking applies to this batch.
+        var cleared = ActionGate.Review(conversation.Snapshot.State.ConfirmationPolicy, runnable);
+        if (cleared is null)
+        {
+            // Recorded, not run: the calls wait (durably) for respond_to_confirmation. The loop stops here.
+            await conversation.AppendAsync(recorded, s => s with { Stats = stats, ExecutionStatus = ExecutionStatus.WaitingForConfirmation },
+                CancellationToken.None);
+            return StepOutcome.AwaitingConfirmation;
+        }
+        await conversation.AppendAsync(recorded, s => s with { Stats = stats }, CancellationToken.None);
+        await ExecuteAsync(conversation, agent, cleared, cancellationToken);
+        return StepOutcome.Continue;
+    }
+
+    /// <summary>
+    /// Runs the calls that waited for confirmation (spec §4.2 step 1): the user accepted them, or ran the conversation
+    /// while they waited. A call whose tool is gone gets an error result instead.
+    /// </summary>
+    public static async Task RunPendingAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<ActionEvent> pending,
+        CancellationToken cancellationToken)
+    {
+        var calls = new List<GateCall>();
+        var missing = new List<Event>();
+        foreach (var action in pending)
+        {
+            if (ToolNames.Resolve(agent.Tools, action.ToolName) is { } tool)
+                calls.Add(new GateCall(action, tool));
+            else
+                missing.Add(ActionGate.Failure(action, $"Tool '{action.ToolName}' is no longer available.", ErrorClassification.AgentOutcome));
+        }
+        if (missing.Count > 0)
+            await conversation.AppendAsync(missing, null, CancellationToken.None);
+        await ExecuteAsync(conversation, agent, ActionGate.Confirmed(calls), cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<ClearedCall> cleared,
+        CancellationToken cancellationToken)
+    {
         var context = agent.ToolContext;
-        if (agent.ToolConcurrencyLimit <= 1 || runnable.Count <= 1)
+        if (agent.ToolConcurrencyLimit <= 1 || cleared.Count <= 1)
         {
             // One at a time: each result is recorded the moment it is known.
-            foreach (var (action, tool) in runnable)
+            foreach (var call in cleared)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var result = await ExecuteAsync(tool, action, context, cancellationToken);
-                await conversation.AppendAsync([result], FinishedIf([(action, result)]), CancellationToken.None);
+                var result = await ActionGate.ExecuteAsync(call, context, cancellationToken);
+                await conversation.AppendAsync([result], FinishedIf([(call.Action, result)]), CancellationToken.None);
             }
             return;
         }
-        var results = await RunConcurrentlyAsync(runnable, context, agent.ToolConcurrencyLimit, cancellationToken);
+        var results = await RunConcurrentlyAsync(cleared, context, agent.ToolConcurrencyLimit, cancellationToken);
         await conversation.AppendAsync([.. results.Select(r => r.Result)], FinishedIf(results), CancellationToken.None);
     }
 
@@ -57,24 +97,24 @@ internal static class ToolCalls
     /// Runs up to <paramref name="limit"/> calls at once, never two with the same concurrency key together, and
     /// returns the results in call order (so they are recorded in the order the model made the calls).
     /// </summary>
-    private static async Task<(ActionEvent Action, Event Result)[]> RunConcurrentlyAsync(List<(ActionEvent Event, ITool Tool)> runnable,
+    private static async Task<(ActionEvent Action, Event Result)[]> RunConcurrentlyAsync(IReadOnlyList<ClearedCall> cleared,
         ToolContext context, int limit, CancellationToken cancellationToken)
     {
         using var slots = new SemaphoreSlim(limit);
-        var keys = runnable.Select(r => r.Tool.ConcurrencyKey(r.Event.Action!)).Distinct(StringComparer.Ordinal)
+        var keys = cleared.Select(c => c.Tool.ConcurrencyKey(c.Action.Action!)).Distinct(StringComparer.Ordinal)
             .ToDictionary(k => k, _ => new SemaphoreSlim(1, 1), StringComparer.Ordinal);
         try
         {
-            return await Task.WhenAll(runnable.Select(async r =>
+            return await Task.WhenAll(cleared.Select(async c =>
             {
-                var key = keys[r.Tool.ConcurrencyKey(r.Event.Action!)];
+                var key = keys[c.Tool.ConcurrencyKey(c.Action.Action!)];
                 await slots.WaitAsync(cancellationToken);
                 try
                 {
                     await key.WaitAsync(cancellationToken);
                     try
                     {
-                        return (r.Event, await ExecuteAsync(r.Tool, r.Event, context, cancellationToken));
+                        return (c.Action, await ActionGate.ExecuteAsync(c, context, cancellationToken));
                     }
                     finally
                     {
@@ -100,42 +140,9 @@ internal static class ToolCalls
             ? s => s with { ExecutionStatus = ExecutionStatus.Finished }
             : null;
 
-    private static async Task<Event> ExecuteAsync(ITool tool, ActionEvent action, ToolContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var observation = await tool.ExecuteAsync(action.Action!, context, cancellationToken);
-            return new ObservationEvent
-            {
-                ParentId = action.Id,
-                ToolName = action.ToolName,
-                ToolCallId = action.ToolCallId,
-                ActionId = action.Id,
-                Observation = observation,
-            };
-        }
-        catch (ToolArgumentException ex)
-        {
-            return Failure(action, $"Error executing tool '{action.ToolName}': {ex.Message}", ErrorClassification.AgentOutcome);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return Failure(action, $"Error executing tool '{action.ToolName}': {ex.Message}", ErrorClassification.Internal);
-        }
-    }
-
-    private static AgentErrorEvent Failure(ActionEvent action, string message, ErrorClassification classification) => new()
-    {
-        ParentId = action.Id,
-        ToolName = action.ToolName,
-        ToolCallId = action.ToolCallId,
-        Error = message,
-        Classification = classification,
-    };
-
     private sealed record Parsed(ActionEvent Action, ITool? Tool, AgentErrorEvent? Error);
 
-    private static Parsed Parse(IReadOnlyList<ITool> tools, FunctionCallContent call, string thought, string responseId)
+    private static Parsed Parse(IReadOnlyList<ITool> tools, ConversationState state, FunctionCallContent call, string thought, string responseId)
     {
         var raw = call.RawRepresentation as string ?? "{}";
         var toolCall = new MessageToolCall { Id = call.CallId, Name = call.Name, Arguments = raw };
@@ -154,7 +161,7 @@ internal static class ToolCalls
         Parsed Invalid(string error)
         {
             var action = Action(null);
-            return new Parsed(action, null, Failure(action, error, ErrorClassification.AgentOutcome));
+            return new Parsed(action, null, ActionGate.Failure(action, error, ErrorClassification.AgentOutcome));
         }
 
         // A call the client could not read (a prompt-based call in the wrong format) carries a correction for the model.
@@ -178,11 +185,15 @@ internal static class ToolCalls
         if (arguments.ValueKind != JsonValueKind.Object)
             return Invalid($"Error validating tool '{call.Name}': the arguments must be a JSON object.");
 
-        var (cleaned, summary) = StripMeta(arguments);
+        var (cleaned, summary, label) = StripMeta(arguments, tool);
+        // The model's security_risk only matters when an analyzer reads it; then it must be a known level.
+        if (label is null && state.SecurityAnalyzer is not null && !ActionGate.IsReadOnly(tool))
+            return Invalid($"Error validating tool '{call.Name}': security_risk must be one of LOW, MEDIUM, HIGH or UNKNOWN.");
         try
         {
             var action = tool.Parse(cleaned);
-            return new Parsed(Action(action, SecurityRisk.Unknown, summary ?? $"{call.Name}: {raw}"), tool, null);
+            var risk = ActionGate.Assess(state, tool, action, label ?? SecurityRisk.Unknown, raw);
+            return new Parsed(Action(action, risk, summary ?? $"{call.Name}: {raw}"), tool, null);
         }
         catch (ToolArgumentException ex)
         {
@@ -191,22 +202,28 @@ internal static class ToolCalls
         }
     }
 
+    private static readonly string[] RiskSpellings = ["security_risk", "security_rort", "securtiy_risk", "security_riks"];
+
     /// <summary>
-    /// Removes the fields Deckhand adds to every schema (<c>security_risk</c>, <c>summary</c>) and null values, which
-    /// models send for optional parameters they mean to leave out.
+    /// Removes the fields Deckhand adds to every schema (<c>security_risk</c>, with the misspellings models produce, and
+    /// <c>summary</c>) unless the tool has a parameter of that name, and null values, which models send for optional
+    /// parameters they mean to leave out. The label is null when the model sent an invalid <c>security_risk</c>.
     /// </summary>
-    private static (JsonElement Arguments, string? Summary) StripMeta(JsonElement arguments)
+    private static (JsonElement Arguments, string? Summary, SecurityRisk? Label) StripMeta(JsonElement arguments, ITool tool)
     {
         string? summary = null;
+        SecurityRisk? label = SecurityRisk.Unknown;
         var kept = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in arguments.EnumerateObject())
         {
+            var own = HasParameter(tool, property.Name);
             if (property.Name == "summary" && property.Value.ValueKind == JsonValueKind.String)
                 summary = property.Value.GetString();
-            else if (property.Name is "security_risk" or "summary" || property.Value.ValueKind == JsonValueKind.Null)
+            if (!own && RiskSpellings.Contains(property.Name) && property.Value.ValueKind != JsonValueKind.Null)
+                label = ParseRisk(property.Value);
+            if (property.Value.ValueKind == JsonValueKind.Null || !own && (property.Name == "summary" || RiskSpellings.Contains(property.Name)))
                 continue;
-            else
-                kept[property.Name] = property.Value;
+            kept[property.Name] = property.Value;
         }
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -220,6 +237,20 @@ internal static class ToolCalls
             writer.WriteEndObject();
         }
         using var doc = JsonDocument.Parse(buffer.ToArray());
-        return (doc.RootElement.Clone(), summary);
+        return (doc.RootElement.Clone(), summary, label);
     }
+
+    private static SecurityRisk? ParseRisk(JsonElement value) =>
+        value.ValueKind != JsonValueKind.String ? null : value.GetString()!.Trim().ToUpperInvariant() switch
+        {
+            "UNKNOWN" => SecurityRisk.Unknown,
+            "LOW" => SecurityRisk.Low,
+            "MEDIUM" => SecurityRisk.Medium,
+            "HIGH" => SecurityRisk.High,
+            _ => null,
+        };
+
+    private static bool HasParameter(ITool tool, string name) =>
+        tool.Parameters.ValueKind == JsonValueKind.Object && tool.Parameters.TryGetProperty("properties", out var properties)
+        && properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out _);
 }

@@ -10,6 +10,9 @@ public sealed partial class ConversationRunner
 {
     private const int HistoryPageSize = 1000;
 
+    /// <summary>The code of the error recorded when the loop check stops a run (OpenHands V0's name for it).</summary>
+    public const string StuckCode = "AgentStuckInLoopError";
+
     private bool _loopActive;
     private bool _interruptRequested;
     private bool _rerunRequested;
@@ -43,8 +46,11 @@ public sealed partial class ConversationRunner
 
     private async Task LoopAsync(CancellationToken cancellationToken)
     {
+        // max_iterations counts the steps of this run only: every run (and every message that starts one) gets the full
+        // allowance again (spec §4.1 h).
         var iterations = 0;
         var first = true;
+        var outcome = StepOutcome.Continue;
         try
         {
             while (true)
@@ -55,26 +61,32 @@ public sealed partial class ConversationRunner
                 {
                     var status = _snapshot.State.ExecutionStatus;
                     // StartLoopLocked set the status to running (unless the conversation was finished); after that the loop
-                    // goes on while running, or idle because a message arrived mid-step.
-                    var proceed = status is ExecutionStatus.Running || (!first && status is ExecutionStatus.Idle);
+                    // goes on while running, or idle because a message arrived mid-step. A step that left calls waiting
+                    // for confirmation ends the run, unless the user already accepted them (running again) or sent a
+                    // message asking for a run meanwhile.
+                    var proceed = status is ExecutionStatus.Running
+                        || status is ExecutionStatus.Idle && (_rerunRequested || !first && outcome != StepOutcome.AwaitingConfirmation);
+                    _rerunRequested = false;
                     // Spec §4.1 g: the budget is checked before each LLM call, so the call that crossed it is the last.
                     if (proceed && !cancellationToken.IsCancellationRequested && BudgetExceededLocked() is { } budgetError)
                     {
                         AppendLocked([budgetError], s => s with { ExecutionStatus = ExecutionStatus.Error });
                         proceed = false;
                     }
+                    _history ??= LoadHistory();
+                    if (proceed && !cancellationToken.IsCancellationRequested && !StuckCheckLocked())
+                        proceed = false;
                     if (!proceed || cancellationToken.IsCancellationRequested)
                     {
-                        EngineLog.RunEnded(_logger, Id, status.Wire(), iterations);
+                        EngineLog.RunEnded(_logger, Id, _snapshot.State.ExecutionStatus.Wire(), iterations);
                         _loopActive = false;
                         _history = null;
                         PublishFullState();
                         return;
                     }
                     first = false;
-                    if (status != ExecutionStatus.Running)
+                    if (_snapshot.State.ExecutionStatus != ExecutionStatus.Running)
                         AppendLocked([], s => s with { ExecutionStatus = ExecutionStatus.Running });
-                    _history ??= LoadHistory();
                     view = [.. _history];
                 }
                 finally
@@ -82,10 +94,10 @@ public sealed partial class ConversationRunner
                     _gate.Release();
                 }
 
-                await _agent.StepAsync(this, view, cancellationToken);
+                outcome = await _agent.StepAsync(this, view, cancellationToken);
                 iterations++;
 
-                if (iterations >= _snapshot.State.MaxIterations)
+                if (outcome == StepOutcome.Continue && iterations >= _snapshot.State.MaxIterations)
                     await StopAtIterationLimitAsync(iterations);
             }
         }
@@ -98,6 +110,26 @@ public sealed partial class ConversationRunner
             EngineLog.RunFailed(_logger, Id, ex is LlmException llm ? llm.Code : ex.GetType().Name, MaskedException.From(ex, Secrets.Masker));
             await EndLoopAsync(() => FailLocked(ex));
         }
+    }
+
+    /// <summary>
+    /// Spec §4.1 c, before each step: sends the one-time warning about a repeated failing call, or, when the agent is
+    /// going round in circles, records why and sets the status to <c>stuck</c>. Returns false when the run must stop.
+    /// </summary>
+    private bool StuckCheckLocked()
+    {
+        if (!_snapshot.State.StuckDetection)
+            return true;
+        var verdict = StuckDetector.Check(_history!);
+        if (verdict.Nudge is { } nudge)
+            AppendLocked([nudge], null);
+        if (!verdict.IsStuck)
+            return true;
+        EngineLog.Stuck(_logger, Id);
+        AppendLocked([Error(StuckCode, verdict.Reason + " The run was stopped so it does not keep spending tokens; "
+                + "send a message to continue, ideally with a hint about what to do differently.")],
+            s => s with { ExecutionStatus = ExecutionStatus.Stuck });
+        return false;
     }
 
     /// <summary>The <c>MaxBudgetReached</c> error when the summed cost has reached the budget, else null.</summary>

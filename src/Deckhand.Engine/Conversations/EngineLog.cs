@@ -29,4 +29,7 @@ internal static partial class EngineLog
 
     [LoggerMessage(51, LogLevel.Information, "Forked conversation {SourceId} at event seq {UpToSeq} into {ForkId}.")]
     public static partial void Forked(ILogger logger, Guid sourceId, long upToSeq, Guid forkId);
+
+    [LoggerMessage(6, LogLevel.Warning, "Conversation {ConversationId} is stuck in a loop; its run was stopped.")]
+    public static partial void Stuck(ILogger logger, Guid conversationId);
 }

@@ -28,6 +28,10 @@ internal static class StateUpdates
         // Written through the compact context, so the values are redacted like everywhere outside storage.
         if (!ReferenceEquals(before.SecretRegistry, after.SecretRegistry))
             yield return Update("secret_registry", JsonSerializer.SerializeToElement(after.SecretRegistry, c.SecretRegistry));
+        if (!ReferenceEquals(before.SecurityAnalyzer, after.SecurityAnalyzer))
+            yield return Update("security_analyzer", after.SecurityAnalyzer is null
+                ? Null
+                : JsonSerializer.SerializeToElement(after.SecurityAnalyzer, c.SecurityAnalyzer));
         if (before.MaxIterations != after.MaxIterations)
             yield return Update("max_iterations", JsonSerializer.SerializeToElement(after.MaxIterations, c.Int32));
     }

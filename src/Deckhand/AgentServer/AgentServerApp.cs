@@ -101,6 +101,7 @@ public static class AgentServerApp
         app.MapSecrets();
         app.MapSkills();
         app.MapEvents();
+        app.MapConfirmation();
         app.MapEventSocket();
         app.MapLlm();
         app.MapBash();

@@ -76,6 +76,30 @@ public sealed class PolymorphicContractTests
         Assert.Throws<JsonException>(() => ReadPolicy("""{"threshold":"SEVERE","kind":"ConfirmRisky"}"""));
     }
 
+    [Fact]
+    public void SecurityAnalyzers_WriteAndReadOpenHandsShapes_OtherKindsAreRefused()
+    {
+        AssertSameJson("""{"kind":"LLMSecurityAnalyzer"}""", JsonSerializer.Serialize<SecurityAnalyzer>(new LLMSecurityAnalyzer(), DeckhandJson.Compact.SecurityAnalyzer));
+        AssertSameJson("""{"kind":"PatternSecurityAnalyzer"}""",
+            JsonSerializer.Serialize<SecurityAnalyzer>(new PatternSecurityAnalyzer(), DeckhandJson.Compact.SecurityAnalyzer));
+        Assert.IsType<LLMSecurityAnalyzer>(JsonSerializer.Deserialize("""{"kind":"LLMSecurityAnalyzer"}""", DeckhandJson.Wire.SecurityAnalyzer));
+        // OpenHands' pattern analyzer carries its pattern lists; Deckhand reads the kind and uses its own rules.
+        Assert.IsType<PatternSecurityAnalyzer>(JsonSerializer.Deserialize("""{"high_patterns":[],"kind":"PatternSecurityAnalyzer"}""",
+            DeckhandJson.Wire.SecurityAnalyzer));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"kind":"GraySwanAnalyzer"}""", DeckhandJson.Wire.SecurityAnalyzer));
+    }
+
+    [Fact]
+    public void ConfirmationRequests_RequireTheirFields_AndDefaultTheReason()
+    {
+        var response = JsonSerializer.Deserialize("""{"accept":false}""", DeckhandJson.Wire.ConfirmationResponseRequest)!;
+        Assert.Equal("User rejected the action.", response.Reason);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("{}", DeckhandJson.Wire.ConfirmationResponseRequest));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("{}", DeckhandJson.Wire.SetSecurityAnalyzerRequest));
+        Assert.Null(JsonSerializer.Deserialize("""{"security_analyzer":null}""", DeckhandJson.Wire.SetSecurityAnalyzerRequest)!.SecurityAnalyzer);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("{}", DeckhandJson.Wire.SetConfirmationPolicyRequest));
+    }
+
     [Theory]
     [InlineData(SecurityRisk.Unknown, "UNKNOWN")]
     [InlineData(SecurityRisk.Low, "LOW")]

@@ -48,6 +48,8 @@ internal static partial class StartRequestValidation
             Add("body.workspace.kind", $"Unsupported workspace kind '{request.Workspace.Kind}'; only 'LocalWorkspace' is supported.", "union_tag_invalid");
         if (!Path.IsPathFullyQualified(request.Workspace.WorkingDir))
             Add("body.workspace.working_dir", "working_dir must be an absolute path.");
+        if (ConfirmationEndpoints.PolicyProblem(request.ConfirmationPolicy, "body.confirmation_policy") is { } policyProblem)
+            problems.Add(policyProblem);
         if (request.MaxIterations < 1)
             Add("body.max_iterations", "max_iterations must be at least 1.", "greater_than_equal");
         if (request.MaxBudgetPerTask is { } budget && !(budget > 0 && double.IsFinite(budget)))
