@@ -54,8 +54,12 @@ public sealed class CondensationTests
         Assert.Equal("Say hello", after.MessageText(1));
         Assert.Contains(after.Messages, m => m.GetProperty("role").GetString() == "user"
             && (m.GetProperty("content").ValueKind == JsonValueKind.String ? m.GetProperty("content").GetString()! : m.GetProperty("content").ToString()).Contains(SummaryText));
+        // Spec §4.6, a REQUEST keeps len(view)//2 - keep_first - 1 recent events: with 10 events and keep_first 4, none.
+        // The head (system, task, first call and result) stays; the rest lives on in the summary.
+        Assert.Contains("step 1", after.Body);
         Assert.DoesNotContain("step 2", after.Body);
-        Assert.Contains("step 4", after.Body);
+        Assert.DoesNotContain("step 4", after.Body);
+        Assert.Contains("step 4", summaryRequest.Body);
         AssertEveryToolResultHasItsCall(after);
     }
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Anthropic;
 using Anthropic.Core;
 using Anthropic.Exceptions;
@@ -188,28 +190,45 @@ public sealed class AnthropicChatClient : IChatClient
         ex.Code == LlmException.BadRequest && ex.Message.Contains("cache_control", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// With thinking on: the request carries <c>thinking</c> with its budget, and no sampling parameters (Anthropic
-    /// rejects a temperature with thinking).
+    /// The request's base parameters, which the SDK's chat client builds on. They carry what that client does not map
+    /// from <see cref="ChatOptions"/> (it drops temperature, top_p and top_k) and, with thinking on, <c>thinking</c>
+    /// with its budget and no sampling parameters (Anthropic rejects a temperature with thinking).
     /// </summary>
-    private ChatOptions? Options(ChatOptions? options)
+    private ChatOptions Options(ChatOptions? options)
     {
-        if (!_thinking)
-            return options;
         var maxTokens = options?.MaxOutputTokens is > 0 and var max ? max : _maxTokens;
-        if (ThinkingBudget(maxTokens) is not { } budget)
-            return options;
+        var budget = _thinking ? ThinkingBudget(maxTokens) : null;
+        var temperature = budget is null ? options?.Temperature ?? _config.Temperature : null;
+        var topP = budget is null ? options?.TopP ?? _config.TopP : null;
+        var topK = budget is null ? options?.TopK ?? _config.TopK : null;
         var result = options?.Clone() ?? new ChatOptions();
         result.Temperature = null;
         result.TopP = null;
         result.TopK = null;
-        result.RawRepresentationFactory = _ => new MessageCreateParams
+        result.RawRepresentationFactory = _ =>
         {
-            MaxTokens = maxTokens,
-            Messages = [],
-            Model = _model,
-            Thinking = new ThinkingConfigEnabled(budget),
+            var create = new MessageCreateParams { MaxTokens = maxTokens, Messages = [], Model = _model };
+            if (budget is { } tokens)
+                create = create with { Thinking = new ThinkingConfigEnabled(tokens) };
+            if (temperature is null && topP is null && topK is null)
+                return create;
+            // This SDK version models no sampling parameters; they go into the body as raw fields.
+            var body = new Dictionary<string, JsonElement>(create.RawBodyData);
+            if (temperature is { } t)
+                body["temperature"] = Number(t);
+            if (topP is { } p)
+                body["top_p"] = Number(p);
+            if (topK is { } k)
+                body["top_k"] = Number(k);
+            return MessageCreateParams.FromRawUnchecked(create.RawHeaderData, create.RawQueryData, body);
         };
         return result;
+    }
+
+    private static JsonElement Number(double value)
+    {
+        using var doc = JsonDocument.Parse(value.ToString("R", CultureInfo.InvariantCulture));
+        return doc.RootElement.Clone();
     }
 
     public object? GetService(System.Type serviceType, object? serviceKey = null) =>
