@@ -19,7 +19,8 @@ public sealed record AgentSpec
     public string SystemPromptFilename { get; set; } = "system_prompt.j2";
     public string SecurityPolicyFilename { get; set; } = "security_policy.j2";
     public JsonElement? SystemPromptKwargs { get; set; }
-    public JsonElement? Condenser { get; set; }
+    /// <summary>How the history is condensed; null means Deckhand's default (see <see cref="LLMSummarizingCondenser"/>).</summary>
+    public CondenserSpec? Condenser { get; set; }
     public JsonElement? Critic { get; set; }
     public int ToolConcurrencyLimit { get; set; } = 1;
     /// <summary>Only <c>Agent</c> is supported; OpenHands' ACPAgent is not.</summary>
@@ -58,6 +59,8 @@ public sealed record LlmConfig
     public bool CachingPrompt { get; set; } = true;
     public bool NativeToolCalling { get; set; } = true;
     public string? ReasoningEffort { get; set; } = "high";
+    /// <summary>Anthropic extended thinking: the most tokens a reply may spend thinking (capped below max_tokens); null turns it off.</summary>
+    public int? ExtendedThinkingBudget { get; set; } = 200000;
     public int? Seed { get; set; }
     public string UsageId { get; set; } = "default";
 }

@@ -12,9 +12,12 @@ public sealed record Metrics
     public double AccumulatedCost { get; set; }
     public double? MaxBudgetPerTask { get; set; }
     public TokenUsage? AccumulatedTokenUsage { get; set; }
-    public IReadOnlyList<CostEntry>? Costs { get; set; }
-    public IReadOnlyList<ResponseLatency>? ResponseLatencies { get; set; }
-    public IReadOnlyList<TokenUsage>? TokenUsages { get; set; }
+    /// <summary>One entry per LLM call that cost something. Null only in <c>stats</c> state-update events, which omit the lists.</summary>
+    public IReadOnlyList<CostEntry>? Costs { get; set; } = [];
+    /// <summary>One entry per LLM call.</summary>
+    public IReadOnlyList<ResponseLatency>? ResponseLatencies { get; set; } = [];
+    /// <summary>One entry per LLM call that reported tokens.</summary>
+    public IReadOnlyList<TokenUsage>? TokenUsages { get; set; } = [];
 }
 
 public sealed record TokenUsage
@@ -30,6 +33,8 @@ public sealed record TokenUsage
     public string ResponseId { get; set; } = "";
 }
 
+/// <summary>The cost of one LLM call (USD); <c>timestamp</c> is epoch seconds.</summary>
 public sealed record CostEntry(string Model, double Cost, double Timestamp);
 
+/// <summary>How long one LLM call took, in seconds.</summary>
 public sealed record ResponseLatency(string Model, double Latency, string ResponseId);

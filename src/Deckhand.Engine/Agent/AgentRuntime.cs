@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Deckhand.Contracts.Content;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
@@ -32,6 +33,12 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
 
     private readonly Lazy<IChatClient> _llm = new(() => llmFactory.Create(state.Agent.Llm));
     private readonly LlmConfig _llmConfig = state.Agent.Llm;
+    private readonly Condenser? _condenser = CondenserSettings.For(state.Agent) is { } settings
+        ? new Condenser(settings, new Lazy<IChatClient>(() => llmFactory.Create(settings.Llm)))
+        : null;
+
+    /// <summary>The context-window error that asked for the pending condensation, if this process saw it.</summary>
+    private LlmException? _contextError;
 
     private readonly MessageBuilder _messages = new();
     private ChatOptions? _chatOptions;
@@ -116,6 +123,9 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         Tools = [.. Tools.Select(t => t.Definition)],
     };
 
+    /// <summary>The condenser in force, or null when the agent does not condense (<c>NoOpCondenser</c>).</summary>
+    internal Condenser? Condenser => _condenser;
+
     public async Task<StepOutcome> StepAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CancellationToken cancellationToken)
     {
         foreach (var tool in Tools)
@@ -127,19 +137,17 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             await _mcp.WaitStartedAsync(cancellationToken);
         }
         var condensed = CondensedView.From(view);
-        if (CondensedView.RequestPending(view))
-        {
-            await CondenseAsync(conversation, condensed, null, cancellationToken);
-            return StepOutcome.Continue;
-        }
         // Calls that waited for confirmation run first, without asking the model again (spec §4.2 step 1).
         if (History.Unmatched(view).Where(a => a.Action is not null).ToList() is { Count: > 0 } pending)
         {
             await ToolCalls.RunPendingAsync(conversation, this, pending, cancellationToken);
             return StepOutcome.Continue;
         }
+        if (await CondenseIfNeededAsync(conversation, view, condensed, cancellationToken))
+            return StepOutcome.Continue;
         var messages = _messages.Build(condensed.Events, condensed.Version);
         ChatResponse response;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             response = _llmConfig.Stream
@@ -148,30 +156,46 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         }
         catch (LlmException ex) when (ex.Code == LlmException.ContextWindowExceeded)
         {
+            if (_condenser is null)
+            {
+                throw new LlmException(ex.Code,
+                    "The conversation no longer fits the model's context window and this agent does not condense (NoOpCondenser). "
+                    + "Give it an LLMSummarizingCondenser or use a model with a larger context window. Provider said: " + ex.Message,
+                    ex.StatusCode);
+            }
             if (CondensedView.JustCondensed(view))
             {
                 throw new LlmException(ex.Code,
                     "The conversation still does not fit the model's context window after it was condensed, so condensation did not help. "
                     + "Start a new conversation or use a model with a larger context window. Provider said: " + ex.Message, ex.StatusCode);
             }
-            // Condense, and let the loop retry the step on the condensed view.
-            await CondenseAsync(conversation, condensed, ex, cancellationToken);
+            // Spec §4.2: ask for a condensation; the next step condenses (a hard reason), the one after retries the call.
+            _contextError = ex;
+            await conversation.AppendAsync([new CondensationRequest()], cancellationToken: CancellationToken.None);
             return StepOutcome.Continue;
         }
+        var latency = Stopwatch.GetElapsedTime(started);
         var responseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12];
-        var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId);
+        var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig, response, responseId, latency, DateTimeOffset.UtcNow);
         var reply = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant);
         var calls = reply?.Contents.OfType<FunctionCallContent>().ToList() ?? [];
         var text = reply is null ? "" : string.Concat(reply.Contents.OfType<Microsoft.Extensions.AI.TextContent>().Select(t => t.Text));
+        var extras = ReplyExtras.From(reply);
 
         if (calls.Count > 0)
-            return await ToolCalls.RunAsync(conversation, this, calls, text, responseId, stats, cancellationToken);
+            return await ToolCalls.RunAsync(conversation, this, calls, text, extras, responseId, stats, cancellationToken);
 
         var agentMessage = new MessageEvent
         {
             Source = EventSource.Agent,
             LlmResponseId = responseId,
-            LlmMessage = new Message { Role = MessageRole.Assistant, Content = text.Length > 0 ? [new TextContent(text)] : [] },
+            LlmMessage = new Message
+            {
+                Role = MessageRole.Assistant,
+                Content = text.Length > 0 ? [new TextContent(text)] : [],
+                ReasoningContent = extras.Reasoning,
+                ThinkingBlocks = extras.ThinkingBlocks,
+            },
         };
         if (!string.IsNullOrWhiteSpace(text))
         {
@@ -180,6 +204,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
                 CancellationToken.None);
             return StepOutcome.Continue;
         }
+        // Reasoning only, or nothing at all: keep what there was and ask for a tool call or an answer.
         var nudge = new MessageEvent
         {
             Source = EventSource.Environment,
@@ -189,27 +214,45 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
         return StepOutcome.Continue;
     }
 
-    /// <summary>Summarises the middle of the view and stores the <c>Condensation</c>; the next step sees the condensed view.</summary>
-    private async Task CondenseAsync(ConversationRunner conversation, CondensedView view, LlmException? cause, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the condenser when it has a reason to (spec §4.6). Returns true when the step is done: a condensation was
+    /// stored (the next step sees the condensed view) or a request was answered.
+    /// </summary>
+    private async Task<bool> CondenseIfNeededAsync(ConversationRunner conversation, IReadOnlyList<Event> view, CondensedView condensed,
+        CancellationToken cancellationToken)
     {
-        var result = await Summarizer.CondenseAsync(_llm.Value, view.Events, ForgetRange.DefaultKeepFirst,
-            new ChatOptions { MaxOutputTokens = _llmConfig.MaxOutputTokens, Temperature = (float?)_llmConfig.Temperature }, cancellationToken);
-        if (result is not var (condensation, response))
+        if (_condenser is not { } condenser)
+            return false;
+        var stats = conversation.Snapshot.State.Stats;
+        if (condenser.Evaluate(view, condensed, UsageStats.LastCall(stats, _llmConfig.UsageId), _llmConfig) is not { } plan)
+            return false;
+        var settings = condenser.Settings;
+        var options = new ChatOptions { MaxOutputTokens = settings.Llm.MaxOutputTokens, Temperature = (float?)settings.Llm.Temperature };
+        switch (await condenser.CondenseAsync(condensed, plan, options, cancellationToken))
         {
-            if (cause is not null)
-            {
-                throw new LlmException(cause.Code,
-                    "The conversation does not fit the model's context window and there is nothing left to condense. Provider said: "
-                    + cause.Message, cause.StatusCode);
-            }
-            // Nothing to forget: mark the request handled.
-            await conversation.AppendAsync([new Contracts.Events.Condensation { LlmResponseId = "none" }], cancellationToken: CancellationToken.None);
-            return;
+            case Condenser.Outcome.Condensed done:
+                _contextError = null;
+                // The summary call costs tokens too: counted under the condenser's usage id, so budgets and totals include it.
+                var withSummary = UsageStats.Add(stats, settings.Llm, done.Response, done.Event.LlmResponseId, done.Latency, DateTimeOffset.UtcNow);
+                await conversation.AppendAsync([done.Event], s => s with { Stats = withSummary }, CancellationToken.None);
+                return true;
+            case Condenser.Outcome.Failed failed:
+                throw new LlmException(failed.Error.Code,
+                    "The conversation does not fit the model's context window, and even a summary of it with every event shortened "
+                    + "did not fit. Provider said: " + failed.Error.Message, failed.Error.StatusCode);
+            default:
+                if (!CondensedView.RequestPending(view))
+                    return false; // a soft reason: send the view as it is
+                if (Interlocked.Exchange(ref _contextError, null) is { } cause)
+                {
+                    throw new LlmException(cause.Code,
+                        "The conversation does not fit the model's context window and there is nothing left to condense. Provider said: "
+                        + cause.Message, cause.StatusCode);
+                }
+                // A request with nothing to forget: mark it handled.
+                await conversation.AppendAsync([new Contracts.Events.Condensation { LlmResponseId = "none" }], cancellationToken: CancellationToken.None);
+                return true;
         }
-        // The summary call costs tokens too: counted under its own usage id, so budgets and totals include it.
-        var stats = UsageStats.Add(conversation.Snapshot.State.Stats, _llmConfig with { UsageId = CondenserUsageId }, response,
-            condensation.LlmResponseId);
-        await conversation.AppendAsync([condensation], s => s with { Stats = stats }, CancellationToken.None);
     }
 
     private ChatOptions ChatOptions(ConversationRunner conversation)
@@ -235,6 +278,7 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             _llm.Value.Dispose();
         // Ends every MCP server process (and anything it started) with the conversation.
         _mcp?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _condenser?.Dispose();
         foreach (var tool in _tools ?? [])
         {
             switch (tool)

@@ -120,6 +120,8 @@ internal sealed class MessageBuilder
                 return; // an empty assistant turn carries nothing and some providers reject it
             contents.Add(new AiTextContent(""));
         }
+        if (role == ChatRole.Assistant)
+            contents.InsertRange(0, Thinking(message.LlmMessage.ThinkingBlocks));
         if (role == ChatRole.User && messages.Count > 0 && messages[^1].Role == ChatRole.User)
         {
             messages[^1] = new AiChatMessage(ChatRole.User, [.. messages[^1].Contents, .. contents]);
@@ -130,7 +132,8 @@ internal sealed class MessageBuilder
 
     private static void AddToolTurn(List<AiChatMessage> messages, List<ActionEvent> batch, Dictionary<string, string> results)
     {
-        var contents = new List<AIContent>();
+        // Thinking blocks go back first, as Anthropic requires for a turn that called tools while thinking.
+        var contents = new List<AIContent>(Thinking(batch[0].ThinkingBlocks));
         var thought = string.Join("\n", batch[0].Thought.Select(t => t.Text));
         if (thought.Length > 0)
             contents.Add(new AiTextContent(thought));
@@ -143,6 +146,9 @@ internal sealed class MessageBuilder
             messages.Add(new AiChatMessage(ChatRole.Tool, [new FunctionResultContent(action.ToolCallId, text)]));
         }
     }
+
+    private static IEnumerable<AIContent> Thinking(IReadOnlyList<System.Text.Json.JsonElement> blocks) =>
+        blocks.Select(b => (AIContent)new Llm.ThinkingBlockContent(b));
 
     /// <summary>The text the model reads for each answered tool call, by call id (results follow their calls).</summary>
     private static Dictionary<string, string> CollectResults(IReadOnlyList<Event> events, int from)

@@ -20,7 +20,7 @@ namespace Deckhand.Engine.Agent;
 internal static class ToolCalls
 {
     public static async Task<StepOutcome> RunAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<FunctionCallContent> calls,
-        string thought, string responseId, ConversationStats stats, CancellationToken cancellationToken)
+        string thought, ReplyExtras extras, string responseId, ConversationStats stats, CancellationToken cancellationToken)
     {
         var state = conversation.Snapshot.State;
         var recorded = new List<Event>();
@@ -28,7 +28,8 @@ internal static class ToolCalls
         var first = true;
         foreach (var call in calls)
         {
-            var parsed = Parse(agent.Tools, state, call, first ? thought : "", responseId);
+            // Spec §4.3: only the first action of a response carries its thought, reasoning and thinking blocks.
+            var parsed = Parse(agent.Tools, state, call, first ? thought : "", first ? extras : ReplyExtras.None, responseId);
             first = false;
             recorded.Add(parsed.Action);
             if (parsed.Error is not null)
@@ -142,13 +143,15 @@ internal static class ToolCalls
 
     private sealed record Parsed(ActionEvent Action, ITool? Tool, AgentErrorEvent? Error);
 
-    private static Parsed Parse(IReadOnlyList<ITool> tools, ConversationState state, FunctionCallContent call, string thought, string responseId)
+    private static Parsed Parse(IReadOnlyList<ITool> tools, ConversationState state, FunctionCallContent call, string thought, ReplyExtras extras, string responseId)
     {
         var raw = call.RawRepresentation as string ?? "{}";
         var toolCall = new MessageToolCall { Id = call.CallId, Name = call.Name, Arguments = raw };
         ActionEvent Action(ToolAction? action, SecurityRisk risk = SecurityRisk.Unknown, string? summary = null) => new()
         {
             Thought = thought.Length > 0 ? [new TextContent(thought)] : [],
+            ReasoningContent = extras.Reasoning,
+            ThinkingBlocks = extras.ThinkingBlocks,
             Action = action,
             // The tool that ran (an alias such as "bash" resolves to "terminal"); tool_call keeps what the model sent.
             ToolName = action is null ? call.Name : ToolNames.Resolve(tools, call.Name)?.Name ?? call.Name,

@@ -16,24 +16,44 @@ internal static class UsageStats
     private static readonly string[] CacheWriteSplitKeys =
         ["cache_creation.ephemeral_5m_input_tokens", "cache_creation.ephemeral_1h_input_tokens"];
 
-    public static ConversationStats Add(ConversationStats stats, LlmConfig config, ChatResponse response, string responseId)
+    /// <summary>
+    /// The stats after one LLM call: its ledger entries appended (spec §3.3: a latency for every call, a cost when it
+    /// cost something, a token usage when it reported tokens) and the totals of its usage id advanced, exactly once.
+    /// </summary>
+    public static ConversationStats Add(ConversationStats stats, LlmConfig config, ChatResponse response, string responseId,
+        TimeSpan latency, DateTimeOffset now)
     {
         var usage = response.Usage;
         var prompt = usage?.InputTokenCount ?? 0;
         var completion = usage?.OutputTokenCount ?? 0;
-        var cost = Llm.Pricing.PriceTable.For(config).Cost(prompt, usage?.CachedInputTokenCount ?? 0, completion);
+        var cacheRead = usage?.CachedInputTokenCount ?? 0;
+        var cacheWrite = CacheWriteTokens(usage);
+        var cost = Llm.Pricing.PriceTable.For(config).Cost(prompt, cacheRead, completion, cacheWrite);
         var previous = stats.UsageToMetrics.GetValueOrDefault(config.UsageId);
         var total = previous?.AccumulatedTokenUsage;
+        var contextWindow = (long)(Llm.ModelCapabilities.InputLimit(config) ?? 0);
+        var call = new TokenUsage
+        {
+            Model = config.Model,
+            PromptTokens = prompt,
+            CompletionTokens = completion,
+            CacheReadTokens = cacheRead,
+            CacheWriteTokens = cacheWrite,
+            ReasoningTokens = usage?.ReasoningTokenCount ?? 0,
+            ContextWindow = contextWindow,
+            PerTurnToken = prompt + completion,
+            ResponseId = responseId,
+        };
         var accumulated = new TokenUsage
         {
             Model = config.Model,
-            PromptTokens = (total?.PromptTokens ?? 0) + prompt,
-            CompletionTokens = (total?.CompletionTokens ?? 0) + completion,
-            CacheReadTokens = (total?.CacheReadTokens ?? 0) + (usage?.CachedInputTokenCount ?? 0),
-            CacheWriteTokens = (total?.CacheWriteTokens ?? 0) + CacheWriteTokens(usage),
-            ReasoningTokens = (total?.ReasoningTokens ?? 0) + (usage?.ReasoningTokenCount ?? 0),
-            ContextWindow = Math.Max(total?.ContextWindow ?? 0, config.MaxInputTokens ?? 0),
-            PerTurnToken = prompt + completion,
+            PromptTokens = (total?.PromptTokens ?? 0) + call.PromptTokens,
+            CompletionTokens = (total?.CompletionTokens ?? 0) + call.CompletionTokens,
+            CacheReadTokens = (total?.CacheReadTokens ?? 0) + call.CacheReadTokens,
+            CacheWriteTokens = (total?.CacheWriteTokens ?? 0) + call.CacheWriteTokens,
+            ReasoningTokens = (total?.ReasoningTokens ?? 0) + call.ReasoningTokens,
+            ContextWindow = Math.Max(total?.ContextWindow ?? 0, contextWindow),
+            PerTurnToken = call.PerTurnToken,
             ResponseId = responseId,
         };
         var metrics = new Metrics
@@ -42,10 +62,29 @@ internal static class UsageStats
             AccumulatedCost = (previous?.AccumulatedCost ?? 0) + cost,
             MaxBudgetPerTask = previous?.MaxBudgetPerTask,
             AccumulatedTokenUsage = accumulated,
+            Costs = cost > 0
+                ? [.. previous?.Costs ?? [], new CostEntry(config.Model, cost, now.ToUnixTimeMilliseconds() / 1000.0)]
+                : previous?.Costs ?? [],
+            ResponseLatencies = [.. previous?.ResponseLatencies ?? [], new ResponseLatency(config.Model, latency.TotalSeconds, responseId)],
+            TokenUsages = prompt > 0 || completion > 0 ? [.. previous?.TokenUsages ?? [], call] : previous?.TokenUsages ?? [],
         };
         var map = new Dictionary<string, Metrics>(stats.UsageToMetrics) { [config.UsageId] = metrics };
         return new ConversationStats { UsageToMetrics = map };
     }
+
+    /// <summary>
+    /// The stats as a <c>stats</c> state-update event carries them: OpenHands sends a metrics snapshot there, without
+    /// the per-call lists, which stay in the conversation's state.
+    /// </summary>
+    public static ConversationStats WithoutLedger(ConversationStats stats) => new()
+    {
+        UsageToMetrics = stats.UsageToMetrics.ToDictionary(kv => kv.Key,
+            kv => kv.Value with { Costs = null, ResponseLatencies = null, TokenUsages = null }),
+    };
+
+    /// <summary>The latest call of a usage id, or null before its first call.</summary>
+    public static TokenUsage? LastCall(ConversationStats stats, string usageId) =>
+        stats.UsageToMetrics.GetValueOrDefault(usageId)?.TokenUsages is { Count: > 0 } calls ? calls[^1] : null;
 
     /// <summary>Anthropic's cache-creation tokens, when the adapter reports them; 0 otherwise (OpenAI has none).</summary>
     internal static long CacheWriteTokens(UsageDetails? usage)

@@ -103,15 +103,18 @@ public sealed partial class ConversationRunner
     /// <c>POST /condense</c>: records a <c>CondensationRequest</c>. A running loop handles it at its next step;
     /// otherwise it is handled here, synchronously, by one agent step that only condenses.
     /// </summary>
-    public async Task CondenseAsync(CancellationToken cancellationToken = default)
+    /// <returns>False, recording nothing, when the agent has no condenser to handle the request.</returns>
+    public async Task<bool> CondenseAsync(CancellationToken cancellationToken = default)
     {
+        if (_agent.Condenser is null)
+            return false;
         List<Event> history;
         await _gate.WaitAsync(cancellationToken);
         try
         {
             AppendLocked([new CondensationRequest()], null);
             if (_loopActive)
-                return;
+                return true;
             history = LoadHistory();
         }
         finally
@@ -119,6 +122,7 @@ public sealed partial class ConversationRunner
             _gate.Release();
         }
         await _agent.StepAsync(this, history, cancellationToken);
+        return true;
     }
 
     public async Task PauseAsync(CancellationToken cancellationToken = default)

@@ -45,6 +45,7 @@ public sealed partial class ConversationRunner
     {
         ChatResponse? response = null;
         ConversationErrorEvent? failure = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await Titles.AskModelAsync(_agent.Llm, _agent.LlmConfig, firstMessage, cancellationToken);
@@ -59,6 +60,7 @@ public sealed partial class ConversationRunner
             EngineLog.TitleFailed(_logger, Id, code);
             failure = Error(code, "The model could not generate a title, so the title was taken from the first message. " + ex.Message);
         }
+        var latency = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var title = (response is null ? null : Titles.FromModel(response.Text)) ?? Titles.FromMessage(firstMessage);
 
         await _gate.WaitAsync(CancellationToken.None);
@@ -70,7 +72,8 @@ public sealed partial class ConversationRunner
             AppendLocked(failure is null ? [] : [failure],
                 response is null ? null : s => s with
                 {
-                    Stats = UsageStats.Add(s.Stats, config, response, response.ResponseId ?? "title-" + Guid.NewGuid().ToString("N")[..12]),
+                    Stats = UsageStats.Add(s.Stats, config, response, response.ResponseId ?? "title-" + Guid.NewGuid().ToString("N")[..12],
+                        latency, DateTimeOffset.UtcNow),
                 },
                 meta => meta.Title is null ? meta with { Title = title } : meta);
         }

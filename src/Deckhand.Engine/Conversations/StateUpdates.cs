@@ -14,7 +14,7 @@ internal static class StateUpdates
         if (before.ExecutionStatus != after.ExecutionStatus)
             yield return Update("execution_status", JsonSerializer.SerializeToElement(after.ExecutionStatus, c.ExecutionStatus));
         if (!ReferenceEquals(before.Stats, after.Stats))
-            yield return Update("stats", JsonSerializer.SerializeToElement(after.Stats, c.ConversationStats));
+            yield return Update("stats", JsonSerializer.SerializeToElement(Agent.UsageStats.WithoutLedger(after.Stats), c.ConversationStats));
         if (before.LastUserMessageId != after.LastUserMessageId)
             yield return Update("last_user_message_id", after.LastUserMessageId is null
                 ? Null

@@ -19,6 +19,9 @@ public sealed class LlmException(string code, string message, int? statusCode = 
     /// <summary>How long the provider asked us to wait (<c>Retry-After</c>), when it said.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>For <see cref="NoResponse"/> raised on an answer that had a choice but nothing in it: that answer.</summary>
+    internal Microsoft.Extensions.AI.ChatResponse? EmptyResponse { get; init; }
+
     public const string Authentication = "LLMAuthenticationError";
     public const string RateLimit = "LLMRateLimitError";
     public const string ContextWindowExceeded = "LLMContextWindowExceedError";
@@ -60,6 +63,7 @@ public sealed class LlmException(string code, string message, int? statusCode = 
         ContextWindowExceeded => "The conversation no longer fits the model's context window",
         ContentPolicy => "The LLM provider's content filter blocked the request",
         "NotFoundError" => "The LLM endpoint or model was not found",
+        NoResponse => "The LLM returned an empty response",
         _ => "The LLM provider rejected the request",
     };
 }

@@ -46,16 +46,19 @@ public sealed class OpenAiChatClient : IChatClient
     {
         var request = OpenAiMessageMapper.ToOpenAi(messages);
         var completionOptions = BuildOptions(options);
-        ChatCompletion completion;
+        ClientResult<ChatCompletion> result;
         try
         {
-            completion = (await _client.CompleteChatAsync(request, completionOptions, cancellationToken)).Value;
+            result = await _client.CompleteChatAsync(request, completionOptions, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw MapError(ex);
         }
-        return OpenAiMessageMapper.FromCompletion(completion);
+        // The SDK reads the first choice without checking there is one; an answer without any is an empty reply.
+        if (!OpenAiMessageMapper.HasChoices(result.GetRawResponse().Content))
+            throw new LlmException(LlmException.NoResponse, "The LLM provider answered without any choice (an empty response).");
+        return OpenAiMessageMapper.FromCompletion(result.Value);
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -89,8 +92,15 @@ public sealed class OpenAiChatClient : IChatClient
             Temperature = (float?)(options?.Temperature ?? _config.Temperature),
             TopP = (float?)(options?.TopP ?? _config.TopP),
         };
-#pragma warning disable OPENAI001 // Seed is marked experimental in the SDK; providers accept it.
+#pragma warning disable OPENAI001 // Seed and reasoning effort are marked experimental in the SDK; providers accept them.
         result.Seed = options?.Seed ?? _config.Seed;
+        // Spec §6.2: reasoning_effort only for models that take it; those reject sampling parameters.
+        if (_config.ReasoningEffort is { Length: > 0 } effort && ModelCapabilities.SupportsReasoningEffort(_model))
+        {
+            result.ReasoningEffortLevel = new ChatReasoningEffortLevel(effort);
+            result.Temperature = null;
+            result.TopP = null;
+        }
 #pragma warning restore OPENAI001
         if (options?.Tools is { Count: > 0 } tools)
         {

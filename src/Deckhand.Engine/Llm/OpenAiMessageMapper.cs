@@ -37,9 +37,27 @@ internal static class OpenAiMessageMapper
         return [];
     }
 
+    /// <summary>True when an answer body has at least one choice.</summary>
+    public static bool HasChoices(BinaryData body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("choices", out var choices)
+                && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0;
+        }
+        catch (JsonException)
+        {
+            return true; // not ours to judge: the SDK parsed it
+        }
+    }
+
     public static ChatResponse FromCompletion(ChatCompletion completion)
     {
         var contents = new List<AIContent>();
+        // DeepSeek, vLLM and other OpenAI-compatible servers put the model's reasoning beside the content.
+        if (ReasoningContent(completion) is { Length: > 0 } reasoning)
+            contents.Add(new TextReasoningContent(reasoning));
         var text = string.Concat(completion.Content.Where(p => p.Kind == ChatMessageContentPartKind.Text).Select(p => p.Text));
         if (text.Length > 0)
             contents.Add(new AiTextContent(text));
@@ -59,6 +77,15 @@ internal static class OpenAiMessageMapper
             Usage = Usage(completion.Usage),
         };
     }
+
+#pragma warning disable SCME0001 // JsonPatch (the SDK's access to fields it does not model) is marked experimental.
+    private static string? ReasoningContent(ChatCompletion completion) =>
+        completion.Patch.TryGetValue("$.choices[0].message.reasoning_content"u8, out string? value) ? value : null;
+
+    /// <summary>A streaming chunk's <c>delta.reasoning_content</c> piece, or null.</summary>
+    public static string? ReasoningDelta(StreamingChatCompletionUpdate update) =>
+        update.Patch.TryGetValue("$.choices[0].delta.reasoning_content"u8, out string? value) ? value : null;
+#pragma warning restore SCME0001
 
     public static UsageDetails? Usage(ChatTokenUsage? usage) => usage is null ? null : new UsageDetails
     {

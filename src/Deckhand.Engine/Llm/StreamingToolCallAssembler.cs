@@ -6,7 +6,8 @@ using AiTextContent = Microsoft.Extensions.AI.TextContent;
 namespace Deckhand.Engine.Llm;
 
 /// <summary>
-/// Turns OpenAI streaming chunks into <see cref="ChatResponseUpdate"/>s: text deltas pass through at once, tool calls
+/// Turns OpenAI streaming chunks into <see cref="ChatResponseUpdate"/>s: text and reasoning (<c>delta.reasoning_content</c>)
+/// deltas pass through at once, tool calls
 /// are assembled from their pieces and emitted whole when the stream ends, usage arrives as <see cref="UsageContent"/>.
 /// </summary>
 internal sealed class StreamingToolCallAssembler
@@ -19,6 +20,8 @@ internal sealed class StreamingToolCallAssembler
     {
         _responseId ??= update.CompletionId;
         _model ??= update.Model;
+        if (OpenAiMessageMapper.ReasoningDelta(update) is { Length: > 0 } reasoning)
+            yield return Update([new TextReasoningContent(reasoning)]);
         foreach (var part in update.ContentUpdate)
         {
             if (part.Kind == ChatMessageContentPartKind.Text && part.Text.Length > 0)

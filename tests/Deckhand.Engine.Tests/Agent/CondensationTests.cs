@@ -47,7 +47,7 @@ public sealed class CondensationTests
     public void Choose_KeepsTheHead_ForgetsTheMiddle_KeepsAboutHalfTheRest()
     {
         var view = Turns(4); // sys, user, a1, o1, a2, o2, a3, o3, a4, o4
-        Assert.Equal((4, 8), ForgetRange.Choose(view, keepFirst: 4));
+        Assert.Equal((4, 8), ForgetRange.Choose(view, keepFirst: 4, keptSuffix: 2));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class CondensationTests
         Assert.False(ok[6]); // between the calls and their results
         Assert.False(ok[7]);
         Assert.True(ok[8]);
-        var (start, end) = ForgetRange.Choose(view, keepFirst: 5)!.Value;
+        var (start, end) = ForgetRange.Choose(view, keepFirst: 5, keptSuffix: 2)!.Value;
         Assert.Equal(8, start);
         Assert.True(ok[end]);
     }
@@ -70,9 +70,9 @@ public sealed class CondensationTests
     public void Choose_NeverForgetsTheFirstUserMessage_AndReturnsNullWhenNothingFits()
     {
         var view = new List<Event> { System(), Call("c1", "r1"), Result("c1"), User("task"), Call("c2", "r2"), Result("c2") };
-        var (start, _) = ForgetRange.Choose(view, keepFirst: 1)!.Value;
+        var (start, _) = ForgetRange.Choose(view, keepFirst: 1, keptSuffix: 1)!.Value;
         Assert.Equal(4, start);
-        Assert.Null(ForgetRange.Choose([System(), User("task")]));
+        Assert.Null(ForgetRange.Choose([System(), User("task")], keepFirst: 4, keptSuffix: 0));
     }
 
     [Fact]

@@ -36,4 +36,23 @@ public sealed class PriceTableTests
         Assert.Equal(2e-6, price.Output);
         Assert.Equal(3e-6, price.Cost(1, 0, 1), 12);
     }
+
+    [Fact]
+    public void Anthropic_CacheWritesCostOneAndAQuarterInput_CacheReadsATenth()
+    {
+        var price = PriceTable.Lookup("anthropic/claude-sonnet-4-5")!;
+        Assert.Equal(3.75, price.CacheWrite * 1e6, 9);
+        Assert.Equal(0.30, price.CachedInput * 1e6, 9);
+        // 1M prompt tokens: 200k read from the cache, 300k written to it, 500k plain; 100k out.
+        Assert.Equal(0.5 * 3 + 0.2 * 0.3 + 0.3 * 3.75 + 0.1 * 15, price.Cost(1_000_000, 200_000, 100_000, cacheWrite: 300_000), 9);
+    }
+
+    [Theory]
+    [InlineData("anthropic/claude-sonnet-4-5", null, null, 200_000)]
+    [InlineData("anthropic/claude-sonnet-4-5", null, 8_000, 192_000)]
+    [InlineData("openai/gpt-4o-mini", 50_000, 8_000, 50_000)]
+    [InlineData("ollama/qwen3:8b", null, null, null)]
+    public void InputLimit_IsMaxInputTokens_ElseTheWindowLessTheReply(string model, int? maxInput, int? maxOutput, int? expected) =>
+        Assert.Equal(expected, Deckhand.Engine.Llm.ModelCapabilities.InputLimit(
+            new LlmConfig { Model = model, MaxInputTokens = maxInput, MaxOutputTokens = maxOutput }));
 }

@@ -34,6 +34,21 @@ internal static class AnthropicJson
         writer.WriteStartObject();
         WriteMessageHeader(writer, resolved);
         writer.WriteStartArray("content");
+        if (reply.NoChoices)
+        {
+            writer.WriteEndArray();
+            writer.WriteString("stop_reason", "end_turn");
+            writer.WriteNull("stop_sequence");
+            WriteUsage(writer, reply.Usage, reply.Usage.CompletionTokens);
+            writer.WriteEndObject();
+            return;
+        }
+
+        foreach (var block in reply.ThinkingBlocks)
+        {
+            WriteThinking(writer, block, streaming: false);
+        }
+
         if (!string.IsNullOrEmpty(reply.Content))
         {
             writer.WriteStartObject();
@@ -80,6 +95,28 @@ internal static class AnthropicJson
             // Anthropic's input is always an object; malformed scripted arguments can only reach a client by streaming.
             writer.WriteStartObject();
             writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A <c>thinking</c> block (text and signature) or a <c>redacted_thinking</c> block (data). Streaming starts a
+    /// thinking block empty and sends its text and signature in deltas.
+    /// </summary>
+    public static void WriteThinking(Utf8JsonWriter writer, ScriptedThinking block, bool streaming)
+    {
+        writer.WriteStartObject();
+        if (block.RedactedData is { } data)
+        {
+            writer.WriteString("type", "redacted_thinking");
+            writer.WriteString("data", data);
+        }
+        else
+        {
+            writer.WriteString("type", "thinking");
+            writer.WriteString("thinking", streaming ? "" : block.Thinking);
+            writer.WriteString("signature", streaming ? "" : block.Signature ?? "");
         }
 
         writer.WriteEndObject();

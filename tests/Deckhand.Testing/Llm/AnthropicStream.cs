@@ -36,7 +36,23 @@ internal sealed class AnthropicStream(HttpResponse response, ResolvedReply resol
         await WriteEventAsync("ping", _ => { }, cancellationToken);
 
         var index = 0;
-        if (!string.IsNullOrEmpty(reply.Content))
+        foreach (var block in reply.NoChoices ? [] : reply.ThinkingBlocks)
+        {
+            await WriteBlockStartAsync(index, writer => AnthropicJson.WriteThinking(writer, block, streaming: true), cancellationToken);
+            if (!block.IsRedacted)
+            {
+                foreach (var piece in CompletionStream.Pieces(block.Thinking ?? "", pieceLength))
+                {
+                    await WriteDeltaAsync(index, "thinking_delta", "thinking", piece, cancellationToken);
+                }
+
+                await WriteDeltaAsync(index, "signature_delta", "signature", block.Signature ?? "", cancellationToken);
+            }
+
+            await WriteBlockStopAsync(index++, cancellationToken);
+        }
+
+        if (!reply.NoChoices && !string.IsNullOrEmpty(reply.Content))
         {
             await WriteBlockStartAsync(index, writer =>
             {
@@ -53,7 +69,7 @@ internal sealed class AnthropicStream(HttpResponse response, ResolvedReply resol
             await WriteBlockStopAsync(index++, cancellationToken);
         }
 
-        for (var i = 0; i < reply.Calls.Count; i++, index++)
+        for (var i = 0; !reply.NoChoices && i < reply.Calls.Count; i++, index++)
         {
             var call = reply.Calls[i];
             var id = resolved.CallIds[i];

@@ -26,12 +26,24 @@ internal static class CompletionJson
         writer.WriteNumber("created", resolved.Created);
         writer.WriteString("model", resolved.Model);
         writer.WriteStartArray("choices");
+        if (reply.NoChoices)
+        {
+            writer.WriteEndArray();
+            WriteUsage(writer, reply.Usage);
+            writer.WriteEndObject();
+            return;
+        }
+
         writer.WriteStartObject();
         writer.WriteNumber("index", 0);
         writer.WriteStartObject("message");
         writer.WriteString("role", "assistant");
         writer.WriteString("content", reply.Content);
         writer.WriteNull("refusal");
+        if (reply.ReasoningContent is { } reasoning)
+        {
+            writer.WriteString("reasoning_content", reasoning);
+        }
         if (reply.Calls.Count > 0)
         {
             writer.WriteStartArray("tool_calls");

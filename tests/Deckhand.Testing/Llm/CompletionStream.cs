@@ -20,12 +20,29 @@ internal sealed class CompletionStream(HttpResponse response, ResolvedReply reso
         await response.StartAsync(cancellationToken);
 
         var reply = resolved.Reply;
+        if (reply.NoChoices)
+        {
+            if (includeUsage)
+            {
+                await WriteUsageChunkAsync(reply.Usage, cancellationToken);
+            }
+
+            await WriteEventAsync(writer => writer.Write("[DONE]"u8), cancellationToken);
+            return;
+        }
+
         await WriteChunkAsync(delta =>
         {
             delta.WriteString("role", "assistant");
             delta.WriteString("content", reply.Content is null ? null : "");
             delta.WriteNull("refusal");
         }, cancellationToken);
+
+        // DeepSeek and vLLM stream the reasoning first, in delta.reasoning_content.
+        foreach (var piece in Pieces(reply.ReasoningContent ?? "", pieceLength))
+        {
+            await WriteChunkAsync(delta => delta.WriteString("reasoning_content", piece), cancellationToken);
+        }
 
         foreach (var piece in Pieces(reply.Content ?? "", pieceLength))
         {

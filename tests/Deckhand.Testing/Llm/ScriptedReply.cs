@@ -16,6 +16,20 @@ public sealed record ScriptedReply
 
     public ScriptedUsage Usage { get; init; } = ScriptedUsage.Default;
 
+    /// <summary>
+    /// The model's reasoning: OpenAI-compatible servers (DeepSeek, vLLM) send it as <c>reasoning_content</c> on the
+    /// message (or in <c>delta.reasoning_content</c> pieces when streaming); in Anthropic's format it becomes one
+    /// <c>thinking</c> block, unless <see cref="Thinking"/> lists the blocks.
+    /// </summary>
+    public string? Reasoning { get; init; }
+
+    /// <summary>Anthropic thinking blocks, sent before the text and tool calls; in OpenAI's format their texts,
+    /// joined, are the <c>reasoning_content</c> when <see cref="Reasoning"/> is null.</summary>
+    public IReadOnlyList<ScriptedThinking> Thinking { get; init; } = [];
+
+    /// <summary>When true the answer has no choice at all (<c>"choices": []</c>; Anthropic: an empty <c>content</c>).</summary>
+    public bool NoChoices { get; init; }
+
     /// <summary>Overrides <c>finish_reason</c> (e.g. <c>"length"</c>); by default <c>"tool_calls"</c> when the reply
     /// calls tools, otherwise <c>"stop"</c>.</summary>
     public string? FinishReason { get; init; }
@@ -62,6 +76,23 @@ public sealed record ScriptedReply
 
     public ScriptedReply After(TimeSpan delay) => this with { Latency = delay };
 
-    public ScriptedReply WithUsage(int promptTokens, int completionTokens, int cachedTokens = 0, int reasoningTokens = 0) =>
-        this with { Usage = new ScriptedUsage(promptTokens, completionTokens, cachedTokens, reasoningTokens) };
+    public ScriptedReply WithUsage(int promptTokens, int completionTokens, int cachedTokens = 0, int reasoningTokens = 0, int cacheWriteTokens = 0) =>
+        this with { Usage = new ScriptedUsage(promptTokens, completionTokens, cachedTokens, reasoningTokens, cacheWriteTokens) };
+
+    /// <summary>This reply with <paramref name="reasoning"/> as the model's reasoning (see <see cref="Reasoning"/>).</summary>
+    public ScriptedReply WithReasoning(string reasoning) => this with { Reasoning = reasoning };
+
+    /// <summary>This reply with Anthropic thinking blocks (see <see cref="Thinking"/>).</summary>
+    public ScriptedReply WithThinking(params IEnumerable<ScriptedThinking> blocks) => this with { Thinking = [.. blocks] };
+
+    /// <summary>An answer without any choice (OpenAI <c>"choices": []</c>, Anthropic empty <c>content</c>).</summary>
+    public static ScriptedReply Empty() => new() { NoChoices = true };
+
+    /// <summary>The <c>reasoning_content</c> an OpenAI-format answer carries, or null.</summary>
+    internal string? ReasoningContent =>
+        Reasoning ?? (Thinking.Any(t => t.Thinking is not null) ? string.Concat(Thinking.Select(t => t.Thinking)) : null);
+
+    /// <summary>The thinking blocks an Anthropic-format answer carries.</summary>
+    internal IReadOnlyList<ScriptedThinking> ThinkingBlocks =>
+        Thinking.Count > 0 ? Thinking : Reasoning is null ? [] : [ScriptedThinking.Block(Reasoning)];
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
+using Deckhand.Contracts.Json;
 using Deckhand.Testing.Llm;
 using Deckhand.Tests.Support;
 
@@ -54,8 +55,12 @@ public sealed class CondensationTests
         Assert.Equal("Say hello", after.MessageText(1));
         Assert.Contains(after.Messages, m => m.GetProperty("role").GetString() == "user"
             && (m.GetProperty("content").ValueKind == JsonValueKind.String ? m.GetProperty("content").GetString()! : m.GetProperty("content").ToString()).Contains(SummaryText));
+        // Spec §4.6, a REQUEST keeps len(view)//2 - keep_first - 1 recent events: with 10 events and keep_first 4, none.
+        // The head (system, task, first call and result) stays; the rest lives on in the summary.
+        Assert.Contains("step 1", after.Body);
         Assert.DoesNotContain("step 2", after.Body);
-        Assert.Contains("step 4", after.Body);
+        Assert.DoesNotContain("step 4", after.Body);
+        Assert.Contains("step 4", summaryRequest.Body);
         AssertEveryToolResultHasItsCall(after);
     }
 
@@ -118,6 +123,68 @@ public sealed class CondensationTests
         using var missing = await server.Http.PostAsync($"api/conversations/{Guid.NewGuid()}/condense", null, TestContext.Current.CancellationToken);
         Assert.Equal(404, (int)missing.StatusCode);
     }
+
+    [Theory]
+    [InlineData(10, 4)]
+    [InlineData(8, 4)]
+    public async Task Create_WithAMaxSizeLeavingNoRoomForRecentEvents_Is422(int maxSize, int keepFirst)
+    {
+        await using var server = await TestAgentServer.StartAsync();
+        var request = Requests.Start(new Uri("http://127.0.0.1:9/v1"));
+        request.Agent!.Condenser = new LLMSummarizingCondenser { MaxSize = maxSize, KeepFirst = keepFirst };
+
+        using var response = await server.Http.PostAsync("api/conversations",
+            JsonContent(request), TestContext.Current.CancellationToken);
+
+        Assert.Equal(422, (int)response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("max_size // 2 - keep_first - 1 must be positive", body);
+        Assert.Contains("\"condenser\"", body);
+        Assert.Empty((await server.Client.SearchConversationsAsync()).Items);
+    }
+
+    [Fact]
+    public async Task CondenserLlmKey_IsAccepted_AndNeverShown()
+    {
+        const string condenserKey = "sk-condenser-secret-456";
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        await using var server = await TestAgentServer.StartAsync();
+        var request = Requests.Start(llm.BaseUrl);
+        request.Agent!.Condenser = new LLMSummarizingCondenser
+        {
+            Llm = new LlmConfig { Model = "openai/summary-model", BaseUrl = llm.BaseUrl.ToString(), ApiKey = new SecretString(condenserKey) },
+            MaxSize = 80,
+            KeepFirst = 4,
+        };
+
+        var (created, _) = await server.Client.CreateConversationAsync(request);
+        using var response = await server.Http.GetAsync($"api/conversations/{created.Id}", TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("\"kind\":\"LLMSummarizingCondenser\"", body);
+        Assert.Contains("summary-model", body);
+        Assert.DoesNotContain(condenserKey, body);
+    }
+
+    [Fact]
+    public async Task CondenseEndpoint_WithANoOpCondenser_Is400_AndRecordsNothing()
+    {
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        await using var server = await TestAgentServer.StartAsync();
+        var request = Requests.Start(llm.BaseUrl);
+        request.Agent!.Condenser = new NoOpCondenser();
+        var (created, _) = await server.Client.CreateConversationAsync(request);
+
+        using var response = await server.Http.PostAsync($"api/conversations/{created.Id}/condense", null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Contains("does not condense", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.DoesNotContain(await server.Client.AllEventsAsync(created.Id), e => e is CondensationRequest);
+        Assert.Empty(llm.Requests);
+    }
+
+    private static StringContent JsonContent(StartConversationRequest request) =>
+        new(JsonSerializer.Serialize(request, Contracts.Json.DeckhandJson.Storage.StartConversationRequest), System.Text.Encoding.UTF8, "application/json");
 
     private static void AssertEveryToolResultHasItsCall(ScriptedRequest request)
     {

@@ -50,6 +50,33 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task StreamedReasoning_ReachesSubscribersAsReasoningDeltas_AndIsStoredWhole()
+    {
+        const string reasoning = "The user wants a greeting; keep it short.";
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        llm.Enqueue(ScriptedReply.Text("Hello!").WithReasoning(reasoning));
+        await using var server = await TestAgentServer.StartAsync();
+        var (created, _) = await server.Client.CreateConversationAsync(Streaming(llm.BaseUrl));
+        await using var socket = await server.Client.ConnectEventsAsync(created.Id);
+        Assert.Equal("full_state", Assert.IsType<ConversationStateUpdateEvent>(await socket.ReadAsync()).Key);
+
+        await server.Client.SendMessageAsync(created.Id, "greet me", run: true);
+        var seen = await Wait.ForEventAsync(socket, e => e is MessageEvent { Source: EventSource.Agent });
+
+        // DeepSeek/vLLM-style delta.reasoning_content pieces arrive as the deltas' reasoning_content, before the text.
+        var deltas = seen.OfType<StreamingDeltaEvent>().ToList();
+        Assert.Equal(reasoning, string.Concat(deltas.Select(d => d.ReasoningContent)));
+        Assert.Equal("Hello!", string.Concat(deltas.Select(d => d.Content)));
+        Assert.True(deltas.FindLastIndex(d => d.ReasoningContent is not null) < deltas.FindIndex(d => d.Content is not null));
+        var message = Assert.IsType<MessageEvent>(seen[^1]);
+        Assert.Equal(reasoning, message.LlmMessage.ReasoningContent);
+
+        await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Finished);
+        var stored = (await server.Client.AllEventsAsync(created.Id)).OfType<MessageEvent>().Single(m => m.Source == EventSource.Agent);
+        Assert.Equal(reasoning, stored.LlmMessage.ReasoningContent);
+    }
+
+    [Fact]
     public async Task StreamedToolCalls_RunTheToolsExactlyAsWithoutStreaming()
     {
         var streamed = await RunThinkThenFinishAsync(stream: true);

@@ -5,16 +5,19 @@ namespace Deckhand.Engine.Agent.Condensers;
 
 /// <summary>
 /// Chooses which part of a view to forget: everything between a kept head (at least <c>keepFirst</c> events, always
-/// the system prompt and the first user message) and a kept tail of about half the rest. Both cuts fall on
-/// boundaries between LLM turns, so a tool call is never kept without its result or the other way round, and the
-/// calls of one response stay together.
+/// the system prompt and the first user message) and a kept tail of <c>keptSuffix</c> events (spec §4.6). Both cuts
+/// fall on boundaries between LLM turns ("manipulation indices"), so a tool call is never kept without its result or
+/// the other way round, and the calls of one response stay together.
 /// </summary>
 internal static class ForgetRange
 {
     public const int DefaultKeepFirst = 4;
 
-    /// <returns>The half-open range [Start, End) to forget, or null when there is nothing worth forgetting.</returns>
-    public static (int Start, int End)? Choose(IReadOnlyList<Event> view, int keepFirst = DefaultKeepFirst)
+    /// <returns>
+    /// The half-open range [Start, End) to forget, or null when nothing, or less than <paramref name="minimumProgress"/>
+    /// of the view, would be forgotten.
+    /// </returns>
+    public static (int Start, int End)? Choose(IReadOnlyList<Event> view, int keepFirst, int keptSuffix, double minimumProgress = 0)
     {
         var n = view.Count;
         var boundaries = Boundaries(view);
@@ -32,9 +35,11 @@ internal static class ForgetRange
         var start = Next(boundaries, minStart, n);
         if (start < 0)
             return null;
-        var tail = (n - start) / 2;
-        var end = Next(boundaries, Math.Max(start + 1, n - tail), n);
+        var end = Next(boundaries, Math.Max(start + 1, n - Math.Max(0, keptSuffix)), n);
         if (end < 0 || end <= start)
+            return null;
+        var forgotten = end - start;
+        if (forgotten < minimumProgress * n)
             return null;
         return (start, end);
     }

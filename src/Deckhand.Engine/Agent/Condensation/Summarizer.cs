@@ -6,12 +6,12 @@ using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 namespace Deckhand.Engine.Agent.Condensers;
 
 /// <summary>
-/// Condenses a view: picks the events to forget (<see cref="ForgetRange"/>), asks the model for one summary of them
-/// (a plain call without tools) and returns the <see cref="Contracts.Events.Condensation"/> to store.
+/// Writes a summary of events that are about to leave the model's view: one plain call (no tools) whose prompt lists
+/// each event, cut to <c>maxEventChars</c>, and asks for the goal, progress and state to carry forward.
 /// </summary>
 internal static class Summarizer
 {
-    private const int MaxEventChars = 4000;
+    public const int MaxEventChars = 4000;
 
     internal const string Instructions = """
         You are compressing the working memory of a software agent. The events below are about to be removed from its
@@ -28,34 +28,34 @@ internal static class Summarizer
         Answer with the summary only.
         """;
 
-    /// <returns>The condensation and the summary call's response (for its usage), or null when nothing can be forgotten.</returns>
-    public static async Task<(Contracts.Events.Condensation Event, ChatResponse Response)?> CondenseAsync(IChatClient llm, IReadOnlyList<Event> view,
-        int keepFirst, ChatOptions? options, CancellationToken cancellationToken)
+    /// <summary>Asks <paramref name="llm"/> for the summary of <paramref name="forgotten"/>.</summary>
+    public static Task<ChatResponse> SummarizeAsync(IChatClient llm, IReadOnlyList<Event> forgotten, int maxEventChars,
+        ChatOptions? options, CancellationToken cancellationToken) =>
+        llm.GetResponseAsync([new AiChatMessage(ChatRole.User, Prompt(forgotten, maxEventChars))], options, cancellationToken);
+
+    /// <summary>The <c>Condensation</c> that forgets <paramref name="forgotten"/> and puts the summary at <paramref name="offset"/>.</summary>
+    public static Contracts.Events.Condensation ToCondensation(IReadOnlyList<Event> forgotten, int offset, ChatResponse response, string responseId)
     {
-        if (ForgetRange.Choose(view, keepFirst) is not var (start, end))
-            return null;
-        var forgotten = view.Skip(start).Take(end - start).ToList();
-        var prompt = Prompt(forgotten);
-        var response = await llm.GetResponseAsync([new AiChatMessage(ChatRole.User, prompt)], options, cancellationToken);
         var summary = response.Text.Trim();
-        return (new Contracts.Events.Condensation
+        return new Contracts.Events.Condensation
         {
             ForgottenEventIds = [.. forgotten.Where(e => e is not CondensationSummaryEvent).Select(e => e.Id)],
             Summary = summary.Length > 0 ? summary : "(The model returned an empty summary of the earlier events.)",
-            SummaryOffset = start,
-            LlmResponseId = response.ResponseId ?? "resp-" + Guid.NewGuid().ToString("N")[..12],
-        }, response);
+            SummaryOffset = offset,
+            LlmResponseId = responseId,
+        };
     }
 
-    internal static string Prompt(IReadOnlyList<Event> forgotten)
+    internal static string Prompt(IReadOnlyList<Event> forgotten, int maxEventChars = MaxEventChars)
     {
         var text = new StringBuilder(Instructions).Append("\n\n");
         foreach (var e in forgotten)
-            text.Append("<EVENT>\n").Append(Truncate(Describe(e))).Append("\n</EVENT>\n");
+            text.Append("<EVENT>\n").Append(Truncate(Describe(e), maxEventChars)).Append("\n</EVENT>\n");
         return text.ToString();
     }
 
-    private static string Describe(Event e) => e switch
+    /// <summary>The text of an event as the summary prompt shows it (also its size estimate for token budgets).</summary>
+    internal static string Describe(Event e) => e switch
     {
         CondensationSummaryEvent s => "Summary of even earlier events:\n" + s.Summary,
         MessageEvent m => $"{m.LlmMessage.Role.ToString().ToLowerInvariant()} message:\n"
@@ -68,6 +68,6 @@ internal static class Summarizer
         _ => e.Kind,
     };
 
-    private static string Truncate(string text) =>
-        text.Length <= MaxEventChars ? text : string.Concat(text.AsSpan(0, MaxEventChars), "\n[... truncated ...]");
+    private static string Truncate(string text, int maxChars) =>
+        text.Length <= maxChars ? text : string.Concat(text.AsSpan(0, Math.Max(0, maxChars)), "\n[... truncated ...]");
 }

@@ -2,14 +2,25 @@ using Deckhand.Contracts.Conversations;
 
 namespace Deckhand.Engine.Llm.Pricing;
 
-/// <summary>USD per token: input, cached input (cache read), output.</summary>
-public sealed record ModelPrice(double Input, double CachedInput, double Output)
+/// <summary>USD per token: input, cached input (cache read), output, and cache write (Anthropic's cache creation).</summary>
+public sealed record ModelPrice(double Input, double CachedInput, double Output, double CacheWrite)
 {
+    public ModelPrice(double input, double cachedInput, double output) : this(input, cachedInput, output, input)
+    {
+    }
+
     public static ModelPrice PerMillion(double input, double cachedInput, double output) => new(input / 1e6, cachedInput / 1e6, output / 1e6);
 
-    /// <summary>Cost of one call. <paramref name="prompt"/> includes the cached part, as OpenAI reports it.</summary>
-    public double Cost(long prompt, long cached, long completion) =>
-        Math.Max(0, prompt - cached) * Input + cached * CachedInput + completion * Output;
+    /// <summary>Anthropic's list prices: a cache read costs a tenth of input, a (5-minute) cache write 1.25 times input.</summary>
+    public static ModelPrice AnthropicPerMillion(double input, double output) =>
+        new(input / 1e6, input * 0.1 / 1e6, output / 1e6, input * 1.25 / 1e6);
+
+    /// <summary>
+    /// Cost of one call. <paramref name="prompt"/> counts every prompt token, the cached and cache-written ones
+    /// included (as OpenAI reports it, and as the Anthropic client sums it).
+    /// </summary>
+    public double Cost(long prompt, long cached, long completion, long cacheWrite = 0) =>
+        Math.Max(0, prompt - cached - cacheWrite) * Input + cached * CachedInput + cacheWrite * CacheWrite + completion * Output;
 }
 
 /// <summary>
@@ -32,12 +43,12 @@ public static class PriceTable
         ("o4-mini", ModelPrice.PerMillion(1.10, 0.275, 4.40)),
         ("o3-mini", ModelPrice.PerMillion(1.10, 0.55, 4.40)),
         ("o3", ModelPrice.PerMillion(2.00, 0.50, 8.00)),
-        ("claude-opus-4", ModelPrice.PerMillion(15.00, 1.50, 75.00)),
-        ("claude-sonnet-4", ModelPrice.PerMillion(3.00, 0.30, 15.00)),
-        ("claude-3-7-sonnet", ModelPrice.PerMillion(3.00, 0.30, 15.00)),
-        ("claude-3-5-sonnet", ModelPrice.PerMillion(3.00, 0.30, 15.00)),
-        ("claude-3-5-haiku", ModelPrice.PerMillion(0.80, 0.08, 4.00)),
-        ("claude-haiku-4", ModelPrice.PerMillion(1.00, 0.10, 5.00)),
+        ("claude-opus-4", ModelPrice.AnthropicPerMillion(15.00, 75.00)),
+        ("claude-sonnet-4", ModelPrice.AnthropicPerMillion(3.00, 15.00)),
+        ("claude-3-7-sonnet", ModelPrice.AnthropicPerMillion(3.00, 15.00)),
+        ("claude-3-5-sonnet", ModelPrice.AnthropicPerMillion(3.00, 15.00)),
+        ("claude-3-5-haiku", ModelPrice.AnthropicPerMillion(0.80, 4.00)),
+        ("claude-haiku-4", ModelPrice.AnthropicPerMillion(1.00, 5.00)),
         ("deepseek-chat", ModelPrice.PerMillion(0.27, 0.07, 1.10)),
         ("deepseek-reasoner", ModelPrice.PerMillion(0.55, 0.14, 2.19)),
     ];
@@ -49,7 +60,9 @@ public static class PriceTable
         if (config.InputCostPerToken is null && config.OutputCostPerToken is null)
             return listed ?? new ModelPrice(0, 0, 0);
         var input = config.InputCostPerToken ?? listed?.Input ?? 0;
-        return new ModelPrice(input, config.InputCostPerToken ?? listed?.CachedInput ?? 0, config.OutputCostPerToken ?? listed?.Output ?? 0);
+        // An overridden input price applies to cached and cache-written tokens too: the config names one input price.
+        return new ModelPrice(input, config.InputCostPerToken ?? listed?.CachedInput ?? 0, config.OutputCostPerToken ?? listed?.Output ?? 0,
+            config.InputCostPerToken ?? listed?.CacheWrite ?? 0);
     }
 
     public static ModelPrice? Lookup(string model)

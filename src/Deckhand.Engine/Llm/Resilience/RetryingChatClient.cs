@@ -10,20 +10,25 @@ namespace Deckhand.Engine.Llm.Resilience;
 /// The one retry layer over a provider client (the SDKs' own retries are off). Each attempt gets the config's
 /// <c>timeout</c>; rate limits, unavailability, timeouts and empty replies are retried up to <c>num_retries</c> attempts
 /// in all, waiting per <see cref="RetryBackoff"/>; anything else (credentials, bad requests, context window, content
-/// policy) fails at once. The caller's token (an interrupt) cancels an attempt or a wait immediately. Before each
+/// policy) fails at once. An empty reply (no choice, or one with no text, reasoning or tool call) is retried at
+/// temperature 1.0 when the request asked for 0 (spec §6.3): the same prompt at 0 tends to give the same nothing. If the
+/// last attempt is still empty but had a choice, that reply is returned and the agent nudges the model. The caller's token (an interrupt) cancels an attempt or a wait immediately. Before each
 /// wait, the callback attached with <see cref="LlmRetryNotice.Attach"/> is told, so the conversation can show it.
 /// </summary>
 public sealed class RetryingChatClient : DelegatingChatClient
 {
     private static readonly ResiliencePropertyKey<Func<LlmRetryNotice, CancellationToken, Task>> NotifyKey = new("deckhand.llm_retry");
+    private static readonly ResiliencePropertyKey<bool> HotterKey = new("deckhand.no_response");
 
     private readonly ResiliencePipeline _pipeline;
     private readonly int _maxAttempts;
     private readonly TimeSpan? _timeout;
+    private readonly double? _temperature;
 
     public RetryingChatClient(IChatClient inner, LlmConfig config, Func<double>? random = null) : base(inner)
     {
         _maxAttempts = Math.Max(1, config.NumRetries);
+        _temperature = config.Temperature;
         _timeout = config.Timeout is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : null;
         var next = random ?? Random.Shared.NextDouble;
         _pipeline = _maxAttempts == 1
@@ -51,8 +56,13 @@ public sealed class RetryingChatClient : DelegatingChatClient
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, s) => new ValueTask<ChatResponse>(s.self.AttemptAsync(s.messages, s.options, ctx.CancellationToken)),
+                static (ctx, s) => new ValueTask<ChatResponse>(s.self.AttemptAsync(s.messages,
+                    ctx.Properties.TryGetValue(HotterKey, out var hotter) && hotter ? s.self.Hotter(s.options) : s.options, ctx.CancellationToken)),
                 context, (self: this, messages, options));
+        }
+        catch (LlmException ex) when (ex.EmptyResponse is { } empty)
+        {
+            return empty;
         }
         catch (LlmException ex) when (_maxAttempts > 1 && IsRetryable(ex.Code))
         {
@@ -102,14 +112,43 @@ public sealed class RetryingChatClient : DelegatingChatClient
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (_timeout is { } timeout)
             attempt.CancelAfter(timeout);
+        ChatResponse response;
         try
         {
-            return await base.GetResponseAsync(messages, options, attempt.Token);
+            response = await base.GetResponseAsync(messages, options, attempt.Token);
         }
         catch (Exception ex) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not LlmException { Code: not LlmException.Timeout and not LlmException.Unavailable })
         {
             throw TimedOut(ex);
         }
+        if (IsEmpty(response))
+        {
+            throw new LlmException(LlmException.NoResponse, "The LLM answered with nothing: no text, reasoning or tool call.")
+            {
+                EmptyResponse = response,
+            };
+        }
+        return response;
+    }
+
+    /// <summary>True when no assistant message of the reply has text, reasoning, a thinking block or a tool call.</summary>
+    internal static bool IsEmpty(ChatResponse response) =>
+        !response.Messages.Where(m => m.Role == ChatRole.Assistant).SelectMany(m => m.Contents).Any(c => c switch
+        {
+            TextContent text => !string.IsNullOrWhiteSpace(text.Text),
+            TextReasoningContent reasoning => !string.IsNullOrWhiteSpace(reasoning.Text),
+            FunctionCallContent or ThinkingBlockContent => true,
+            _ => false,
+        });
+
+    /// <summary>The options at temperature 1.0 when they asked for 0, for the attempt after an empty reply.</summary>
+    private ChatOptions? Hotter(ChatOptions? options)
+    {
+        if ((options?.Temperature ?? _temperature) != 0)
+            return options;
+        var hotter = options?.Clone() ?? new ChatOptions();
+        hotter.Temperature = 1.0f;
+        return hotter;
     }
 
     private async Task<OpenedStream> OpenStreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
@@ -146,6 +185,8 @@ public sealed class RetryingChatClient : DelegatingChatClient
 
     private async ValueTask NotifyAsync(OnRetryArguments<object> args)
     {
+        if (args.Outcome.Exception is LlmException { Code: LlmException.NoResponse })
+            args.Context.Properties.Set(HotterKey, true);
         if (!args.Context.Properties.TryGetValue(NotifyKey, out var notify) || args.Outcome.Exception is not LlmException failure)
             return;
         var notice = new LlmRetryNotice(args.AttemptNumber + 2, _maxAttempts, args.RetryDelay, failure.Code, failure.Message);

@@ -169,12 +169,15 @@ public static class ConversationEndpoints
     {
         if (!Guid.TryParse(conversation_id, out var id))
             return ApiErrors.BadUuid("conversation_id");
-        var outcome = await service.WithAsync(id, async runner =>
+        var outcome = await service.WithAsync(id, async runner => (object)await runner.CondenseAsync(cancellationToken), cancellationToken);
+        // OpenHands fails with a 500 (a ValueError) when the agent has no condenser; a clear 400 says the same.
+        return outcome switch
         {
-            await runner.CondenseAsync(cancellationToken);
-            return (object)true;
-        }, cancellationToken);
-        return outcome is null ? ApiErrors.ConversationNotFound(id) : Success();
+            null => ApiErrors.ConversationNotFound(id),
+            false => ApiErrors.Detail(StatusCodes.Status400BadRequest,
+                "This conversation's agent does not condense (its condenser is NoOpCondenser), so there is nothing to run the condensation."),
+            _ => Success(),
+        };
     }
 
     private static Task<IResult> PauseAsync(string conversation_id, ConversationService service, CancellationToken cancellationToken) =>

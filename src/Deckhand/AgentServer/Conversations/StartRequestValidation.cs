@@ -39,6 +39,8 @@ internal static partial class StartRequestValidation
             var unknown = tools.Unknown(request.Agent.Tools.Select(t => t.Name));
             if (unknown.Count > 0)
                 Add("body.agent.tools", $"Unknown tool(s): {string.Join(", ", unknown)}. This server has: {string.Join(", ", tools.UsableNames)}.");
+            foreach (var (field, message) in Engine.Agent.Condensers.CondenserSettings.Problems(request.Agent.Condenser))
+                Add("body.agent.condenser." + field, message);
             if (request.Agent.ToolConcurrencyLimit < 1)
                 Add("body.agent.tool_concurrency_limit", "tool_concurrency_limit must be at least 1.", "greater_than_equal");
             foreach (var (location, message) in McpServerSpec.ParseAll(request.Agent.McpConfig).Problems)
