@@ -47,6 +47,12 @@ public sealed record UpdateConversationRequest
 
     /// <summary>Deckhand extension: sets or raises the budget (USD); <c>POST /run</c> then continues a stopped run.</summary>
     public double? MaxBudgetPerTask { get; set; }
+
+    /// <summary>
+    /// Deckhand extension: sets the per-run step limit (at least 1). A running loop reads it before every step, so
+    /// raising it mid-run lets that run go on; after <c>MaxIterationsReached</c>, <c>POST /run</c> continues.
+    /// </summary>
+    public int? MaxIterations { get; set; }
 }
 
 /// <summary><c>POST /api/conversations/{id}/fork</c>; the body is optional.</summary>

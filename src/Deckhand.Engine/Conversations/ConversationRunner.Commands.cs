@@ -180,14 +180,19 @@ public sealed partial class ConversationRunner
         }
     }
 
-    /// <summary>Changes the title (catalogue) and/or replaces the tags (state).</summary>
-    public async Task UpdateAsync(string? title, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken = default)
+    /// <summary>Changes the title (catalogue), replaces the tags and/or sets the per-run step limit (state).</summary>
+    public async Task UpdateAsync(string? title, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken = default,
+        int? maxIterations = null)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             AppendLocked([],
-                tags is null ? null : s => s with { Tags = new Dictionary<string, string>(tags) },
+                tags is null && maxIterations is null ? null : s => s with
+                {
+                    Tags = tags is null ? s.Tags : new Dictionary<string, string>(tags),
+                    MaxIterations = maxIterations ?? s.MaxIterations,
+                },
                 title is null ? null : m => m with { Title = title });
         }
         finally

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Events;
 using Deckhand.Engine.Conversations;
@@ -99,5 +100,37 @@ public sealed class StuckTests
         await Wait.UntilAsync(async () => (await server.Client.AllEventsAsync(created.Id)).OfType<ConversationErrorEvent>().Count() == 2,
             "the second run to stop");
         Assert.Equal(6, llm.Requests.Count);
+    }
+
+    [Fact]
+    public async Task MaxIterations_RaisedByPatchMidRun_LetsThatRunGoOn_AndBadValuesGet422()
+    {
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        using var held = new SemaphoreSlim(0);
+        var step = 0;
+        llm.Responder = _ =>
+        {
+            // The first call waits until the test has raised the limit, so the raise lands in the middle of the run.
+            if (Interlocked.Increment(ref step) == 1 && !held.Wait(TimeSpan.FromSeconds(30)))
+                throw new TimeoutException("the test never released the first call");
+            return ScriptedReply.ToolCall("think", new { thought = $"step {step}" });
+        };
+        await using var server = await TestAgentServer.StartAsync();
+        var (created, _) = await server.Client.CreateConversationAsync(Requests.Start(llm.BaseUrl, "work", maxIterations: 2));
+        await llm.WaitForRequestAsync(0, TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        using var bad = await server.Http.PatchAsJsonAsync($"api/conversations/{created.Id}", new { max_iterations = 0 },
+            TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        using var patch = await server.Http.PatchAsJsonAsync($"api/conversations/{created.Id}", new { max_iterations = 5 },
+            TestContext.Current.CancellationToken);
+        patch.EnsureSuccessStatusCode();
+        held.Release();
+
+        await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Error);
+        Assert.Equal(5, llm.Requests.Count);
+        var info = (await server.Client.GetConversationAsync(created.Id))!;
+        Assert.Equal(5, info.MaxIterations);
+        Assert.Equal("MaxIterationsReached", (await server.Client.AllEventsAsync(created.Id)).OfType<ConversationErrorEvent>().Single().Code);
     }
 }

@@ -130,9 +130,11 @@ public static class ConversationEndpoints
             return ApiErrors.Invalid([tagProblem]);
         if (body.MaxBudgetPerTask is { } budget && !(budget > 0 && double.IsFinite(budget)))
             return ApiErrors.Invalid("body.max_budget_per_task", "max_budget_per_task must be a positive number of USD.", "greater_than");
+        if (body.MaxIterations is < 1)
+            return ApiErrors.Invalid("body.max_iterations", "max_iterations must be at least 1.", "greater_than_equal");
         var done = await service.WithAsync(id, async runner =>
         {
-            await runner.UpdateAsync(title, body.Tags, cancellationToken);
+            await runner.UpdateAsync(title, body.Tags, cancellationToken, body.MaxIterations);
             if (body.MaxBudgetPerTask is { } newBudget)
                 await runner.SetBudgetAsync(newBudget, cancellationToken);
             return SuccessResponse.True;
