@@ -20,12 +20,19 @@ need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap) # the shell isolation tests run real sandboxes
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # shell memory and process limits
+command -v node >/dev/null 2>&1 || need+=(nodejs) # the socket.io tests drive the real npm socket.io-client
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null || fail_setup "apt-get install ${need[*]} failed"
   else
     fail_setup "Please install: ${need[*]}"
   fi
+fi
+
+# The real socket.io-client (pinned by tests/socketio-client/package-lock.json), installed once.
+if [ ! -d tests/socketio-client/node_modules/socket.io-client ]; then
+  (cd tests/socketio-client && npm ci --no-audit --no-fund) >/dev/null 2>&1 || fail_setup "npm ci in tests/socketio-client failed"
 fi
 
 command -v dotnet >/dev/null 2>&1 || fail_setup "The .NET SDK (dotnet) is required; see global.json for the version."
