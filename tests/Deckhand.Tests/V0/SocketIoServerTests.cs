@@ -90,6 +90,23 @@ public sealed class SocketIoServerTests
     }
 
     [Fact]
+    public async Task SlowConnectHandler_DoesNotStopTheHeartbeat()
+    {
+        var options = new SocketIoOptions { PingInterval = TimeSpan.FromMilliseconds(100), PingTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var host = await SocketIoTestHost.StartAsync(options);
+        await using var client = await NodeSocketIoClient.ConnectAsync(host.BaseUrl, Query(("gate", "1")));
+        await Wait.UntilAsync(() => Task.FromResult(host.Handler.Pending is not null), "the connect to reach the handler");
+
+        // While the handler decides, pings keep being answered (four of them outlast the ping timeout twice).
+        await Wait.UntilAsync(() => Task.FromResult(Volatile.Read(ref host.Handler.Pending!.PongCount) >= 4), "pongs during connect");
+        host.Handler.ConnectGate.SetResult();
+
+        await client.WaitForAsync(l => NodeSocketIoClient.Type(l) == "connect", "connect");
+        Assert.Empty(host.Handler.Disconnected);
+        Assert.Equal(1, host.Server.Count);
+    }
+
+    [Fact]
     public async Task SilentClient_IsDropped_AfterThePingTimeout()
     {
         var options = new SocketIoOptions { PingInterval = TimeSpan.FromMilliseconds(100), PingTimeout = TimeSpan.FromMilliseconds(200) };

@@ -91,13 +91,13 @@ internal sealed class SocketIoConnection(
             if (result.MessageType != WebSocketMessageType.Text)
                 return Fail("parse error"); // binary attachments are not supported
             var text = Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
-            if (await HandleFrameAsync(text, closed) is { } end)
+            if (HandleFrame(text) is { } end)
                 return end;
         }
     }
 
     /// <summary>Handles one Engine.IO frame; a non-null result ends the connection with that reason.</summary>
-    private async ValueTask<string?> HandleFrameAsync(string text, CancellationToken closed)
+    private string? HandleFrame(string text)
     {
         if (text.Length == 0)
             return Fail("parse error");
@@ -115,13 +115,13 @@ internal sealed class SocketIoConnection(
             case '6': // noop
                 return null;
             case '4':
-                return await HandleSocketIoAsync(text.AsMemory(1), closed);
+                return HandleSocketIo(text.AsMemory(1));
             default:
                 return Fail("parse error");
         }
     }
 
-    private async ValueTask<string?> HandleSocketIoAsync(ReadOnlyMemory<char> text, CancellationToken closed)
+    private string? HandleSocketIo(ReadOnlyMemory<char> text)
     {
         if (ClientPacket.Parse(text.Span) is not { } packet)
             return Fail("parse error");
@@ -138,21 +138,14 @@ internal sealed class SocketIoConnection(
                 if (_connectRequested)
                     return null;
                 _connectRequested = true;
-                await ConnectAsync(packet.Data, closed);
-                return null;
+                // Decided by the dispatcher, so the reader keeps answering heartbeats while the handler works.
+                return Dispatch(new IncomingEvent(ConnectEvent, [], null, packet.Data));
             case '1':
                 return socket.Accepted ? "client namespace disconnect" : "transport close";
             case '2':
-                if (!socket.Accepted)
-                    return null;
                 if (!TryParseEvent(packet.Data, out var name, out var args))
                     return Fail("parse error");
-                if (!_incoming.Writer.TryWrite(new IncomingEvent(name, args, packet.AckId)))
-                {
-                    socket.Close("receive queue full");
-                    return "receive queue full";
-                }
-                return null;
+                return Dispatch(new IncomingEvent(name, args, packet.AckId, null));
             case '3': // an ack for something we sent; the server never asks for acks
                 return null;
             default: // 5/6: binary events are not supported
@@ -218,10 +211,27 @@ internal sealed class SocketIoConnection(
         }
     }
 
+    private string? Dispatch(IncomingEvent e)
+    {
+        if (_incoming.Writer.TryWrite(e))
+            return null;
+        socket.Close("receive queue full");
+        return "receive queue full";
+    }
+
     private async Task DispatchLoopAsync()
     {
         await foreach (var e in _incoming.Reader.ReadAllAsync(CancellationToken.None))
         {
+            if (e.ConnectData is { } data)
+            {
+                if (!socket.Closed.IsCancellationRequested)
+                    await ConnectAsync(data, socket.Closed);
+                continue;
+            }
+            // Clients emit only after the ack; anything earlier (or after a refusal) is not for the handler.
+            if (!socket.Accepted)
+                continue;
             try
             {
                 await server.Handler.OnEventAsync(socket, e.Name, e.Args, stopping);
@@ -325,5 +335,8 @@ internal sealed class SocketIoConnection(
         return reason;
     }
 
-    private readonly record struct IncomingEvent(string Name, IReadOnlyList<JsonElement> Args, long? AckId);
+    private const string ConnectEvent = "\0connect";
+
+    /// <summary>A client event, or (with <see cref="ConnectData"/>) the namespace connect request.</summary>
+    private readonly record struct IncomingEvent(string Name, IReadOnlyList<JsonElement> Args, long? AckId, string? ConnectData);
 }

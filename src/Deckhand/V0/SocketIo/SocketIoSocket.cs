@@ -115,8 +115,9 @@ public sealed class SocketIoSocket
     {
         lock (_lock)
         {
-            Enqueue(SocketIoPackets.ConnectAck(Id), unbounded: true);
+            // Accepted before the ack can reach the client, so its first event is never taken for an early one.
             Accepted = true;
+            Enqueue(SocketIoPackets.ConnectAck(Id), unbounded: true);
             var pending = _beforeAck!;
             _beforeAck = null;
             foreach (var frame in pending)

@@ -66,20 +66,36 @@ public sealed class RecordingHandler : ISocketIoHandler
     public ConcurrentDictionary<string, string> Disconnected { get; } = new();
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> Handshakes { get; } = new();
 
-    public ValueTask<SocketIoConnectResult> OnConnectAsync(SocketIoSocket socket, CancellationToken cancellationToken)
+    /// <summary>With query <c>gate=1</c>, connect waits for this (see <see cref="Pending"/>).</summary>
+    public TaskCompletionSource ConnectGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The socket whose connect is waiting on <see cref="ConnectGate"/>.</summary>
+    public SocketIoSocket? Pending { get; private set; }
+
+    public async ValueTask<SocketIoConnectResult> OnConnectAsync(SocketIoSocket socket, CancellationToken cancellationToken)
+    {
+        if (socket.Handshake.Get("gate") == "1")
+        {
+            Pending = socket;
+            await ConnectGate.Task.WaitAsync(cancellationToken);
+        }
+        return Decide(socket);
+    }
+
+    private SocketIoConnectResult Decide(SocketIoSocket socket)
     {
         Handshakes.Enqueue(socket.Handshake.Query);
         if (socket.Handshake.Get("refuse") is { } message)
         {
             var data = JsonDocument.Parse("""{"msg_id":"TEST$REFUSED"}""").RootElement.Clone();
-            return ValueTask.FromResult(SocketIoConnectResult.Refuse(message, data));
+            return SocketIoConnectResult.Refuse(message, data);
         }
         if (socket.Handshake.Get("room") is { } room)
             socket.Join(room);
         if (socket.Handshake.Get("welcome") == "1")
             socket.Emit("welcome", """{"hello":"before the ack"}""");
         Connected[socket.Id] = socket;
-        return ValueTask.FromResult(SocketIoConnectResult.Accept);
+        return SocketIoConnectResult.Accept;
     }
 
     public ValueTask OnEventAsync(SocketIoSocket socket, string eventName, IReadOnlyList<JsonElement> args, CancellationToken cancellationToken)
