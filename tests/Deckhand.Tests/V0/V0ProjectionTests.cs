@@ -106,6 +106,20 @@ public sealed class V0ProjectionTests
         Assert.Equal("", (string?)laterError.Extras!["reason"]);
     }
 
+    [Theory]
+    [InlineData("\"hibernating\"")]
+    [InlineData("42")]
+    [InlineData("{\"usage_to_metrics\":7}")]
+    public void UnknownStateValues_AreSkipped_NotThrown(string value)
+    {
+        var projector = new V0Projector(new V0EventIds());
+        var json = System.Text.Json.JsonDocument.Parse(value).RootElement.Clone();
+
+        Assert.Null(projector.Project(new ConversationStateUpdateEvent { Key = "execution_status", Value = json }));
+        Assert.Null(projector.Project(new ConversationStateUpdateEvent { Key = "stats", Value = json }));
+        Assert.Equal(0, projector.Project(UserMessage("m", "still works"))!.Id);
+    }
+
     [Fact]
     public void LongCommandOutput_KeepsHeadAndTail()
     {

@@ -67,15 +67,12 @@ public sealed partial class V0Projector(IV0EventIds ids, string? serverVersion =
     {
         if (u.Key == "stats")
         {
-            _stats = u.Value.ValueKind == JsonValueKind.Object
-                ? u.Value.Deserialize(DeckhandJson.Compact.ConversationStats)
-                : null;
+            _stats = ReadStats(u.Value) ?? _stats;
             return null;
         }
         // A full_state snapshot is only broadcast, never stored: the app server sends the current state on connect itself.
-        if (u.Key != "execution_status" || u.Value.ValueKind != JsonValueKind.String)
+        if (u.Key != "execution_status" || ReadStatus(u.Value) is not { } status)
             return null;
-        var status = u.Value.Deserialize(DeckhandJson.Compact.ExecutionStatus);
         if (V0AgentStates.From(status, _lastAgentTurnWasReply) is not { } state)
             return null;
         var reason = status switch
@@ -87,6 +84,31 @@ public sealed partial class V0Projector(IV0EventIds ids, string? serverVersion =
         if (status == ExecutionStatus.Running)
             _lastError = "";
         return AgentStateChanged(state, reason, ids.Assign(u.Id), V0Time.Format(u.Timestamp));
+    }
+
+    /// <summary>An execution status, or null when it is not one this build knows (a newer or foreign server's).</summary>
+    private static ExecutionStatus? ReadStatus(JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind == JsonValueKind.String ? value.Deserialize(DeckhandJson.Compact.ExecutionStatus) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static ConversationStats? ReadStats(JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind == JsonValueKind.Object ? value.Deserialize(DeckhandJson.Compact.ConversationStats) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private V0Event ConversationError(ConversationErrorEvent err)
