@@ -23,7 +23,7 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap) # the shell isolation tes
 command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # shell memory and process limits (and setsid for sandboxes)
 # The app-server storage tests also run on a throwaway PostgreSQL cluster (initdb + pg_ctl, started by the tests).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v node >/dev/null 2>&1 || need+=(nodejs) # the npm MCP server in the MCP tests
+command -v node >/dev/null 2>&1 || need+=(nodejs) # the npm MCP server and the real socket.io-client in the tests
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -31,6 +31,11 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     fail_setup "Please install: ${need[*]}"
   fi
+fi
+
+# The real socket.io-client (pinned by tests/socketio-client/package-lock.json), installed once.
+if [ ! -d tests/socketio-client/node_modules/socket.io-client ]; then
+  (cd tests/socketio-client && npm ci --no-audit --no-fund) >/dev/null 2>&1 || fail_setup "npm ci in tests/socketio-client failed"
 fi
 
 command -v dotnet >/dev/null 2>&1 || fail_setup "The .NET SDK (dotnet) is required; see global.json for the version."
