@@ -85,6 +85,9 @@ internal static class V0EventCases
             """{"pattern":"**/*.cs","path":"/workspace"}""")),
         ["ActionEvent_Grep"] = () => Alone(Action("act-grep", "grep", new GrepAction { Pattern = "it's \"here\"", Include = "*.py" },
             """{"pattern":"it's \"here\"","include":"*.py","case_sensitive":false}""")),
+        ["ActionEvent_Mcp"] = () => Alone(Action("act-mcp", "echo",
+            new McpToolAction { Data = System.Text.Json.JsonDocument.Parse("""{"text":"hello"}""").RootElement.Clone() },
+            """{"text":"hello"}""")),
         ["ActionEvent_NullAction"] = () => Alone(Action("act-invalid", "terminal", null, """{"cmd":"ls"}""")),
         ["ActionEvent_TwoCallsInOneResponse"] = () => After([Action("act-a", "think", new ThinkAction { Thought = "a" }, """{"thought":"a"}""")],
             Action("act-b", "think", new ThinkAction { Thought = "b" }, """{"thought":"b"}""")),
@@ -134,6 +137,9 @@ internal static class V0EventCases
         {
             Pattern = "**/*.cs", SearchPath = "/workspace", Files = ["/workspace/A.cs"], Content = [new TextContent("/workspace/A.cs")],
         }),
+        ["ObservationEvent_Mcp"] = () => Observed("act-mcp", "echo",
+            new McpToolAction { Data = System.Text.Json.JsonDocument.Parse("""{"text":"hello"}""").RootElement.Clone() },
+            new McpToolObservation { ToolName = "echo", Content = [new TextContent("[Tool 'echo' executed.]"), new TextContent("hello")] }),
         ["ObservationEvent_Grep"] = () => Observed("act-grep", "grep", new GrepAction { Pattern = "TODO" }, new GrepObservation
         {
             Pattern = "TODO", SearchPath = "/workspace", IncludePattern = "*.cs", Matches = ["/workspace/A.cs"], Content = [new TextContent("/workspace/A.cs")],
