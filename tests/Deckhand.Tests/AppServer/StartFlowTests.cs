@@ -167,6 +167,40 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
         await Wait.UntilAsync(async () => await pending.CountAsync($"task-{taskId}") == 0, "delivered messages to leave the queue");
     }
 
+    [Fact]
+    public async Task StreamStart_WritesEachStatusWhenItHappens_NotAtTheEnd()
+    {
+        var gate = Path.Combine(_dir, "stream-may-go-on");
+        await using var server = await TestAppServer.StartAsync(configure: o => o with { DeckhandCommand = GatedDeckhand(gate) });
+        await new AppFlow(server).ConfigureAsync(_llm);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/app-conversations/stream-start")
+        {
+            Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var seen = new System.Text.StringBuilder();
+        var buffer = new char[4096];
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            // The sandbox cannot start yet, so what arrives now can only have been written before the end of the flow.
+            while (!seen.ToString().Contains("\"WAITING_FOR_SANDBOX\"", StringComparison.Ordinal))
+            {
+                var read = await reader.ReadAsync(buffer, deadline.Token);
+                Assert.True(read > 0, "The stream ended early: " + seen);
+                seen.Append(buffer, 0, read);
+            }
+        }
+        Assert.StartsWith("[\n{", seen.ToString());
+        Assert.Contains("\"WORKING\"", seen.ToString());
+        Assert.False(File.Exists(gate));
+
+        File.WriteAllText(gate, "");
+        var whole = seen + await reader.ReadToEndAsync();
+        Assert.Equal(AppFlow.AllStatuses, AppFlow.Statuses(AppFlow.Parse(whole).EnumerateArray()));
+    }
+
     private static List<string> UserMessages(IEnumerable<Contracts.Events.Event> events) =>
         [.. events.OfType<Contracts.Events.MessageEvent>().Where(m => m.Source == Contracts.Events.EventSource.User)
             .Select(m => Contracts.Content.ContentText.Join(m.LlmMessage.Content))];
