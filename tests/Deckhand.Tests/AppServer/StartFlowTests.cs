@@ -115,6 +115,8 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
         {
             http.DefaultRequestHeaders.Add("X-Session-API-Key", conversation.GetProperty("session_api_key").GetString());
             Assert.Contains("setup says hello", await http.GetStringAsync("api/bash/bash_events/search?kind__eq=BashOutput"));
+            // The README's way to read events: conversation_url as given, plus /events/search.
+            Assert.Contains("Look around.", await http.GetStringAsync(conversation.GetProperty("conversation_url").GetString() + "/events/search?limit=100"));
         }
 
         AssertNoSecrets(flow, logs, server, sandboxId);
