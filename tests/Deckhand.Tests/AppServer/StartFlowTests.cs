@@ -19,6 +19,7 @@ namespace Deckhand.Tests.AppServer;
 public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
 {
     private const string AgentsMarker = "PELICAN-7";
+    private const string UserSkillMarker = "OSPREY-3";
 
     private readonly string _dir = TempDir.Create("deckhand-flow");
     private ScriptedLlmServer _llm = null!;
@@ -46,6 +47,9 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
             [".openhands/setup.sh"] = "echo setup-done > setup-ran.txt\necho 'setup says hello'\n",
             [".openhands/pre-commit.sh"] = "touch \"$(git rev-parse --git-dir)/precommit-ran\"\necho 'blocked by the repository checks' >&2\nexit 1\n",
         });
+        // A skill of the user's own, kept by the app server.
+        Directory.CreateDirectory(Path.Combine(server.DataDir, "skills"));
+        File.WriteAllText(Path.Combine(server.DataDir, "skills", "house-rules.md"), $"Indent with tabs; sign off with {UserSkillMarker}.\n");
         _llm.Enqueue(
             ScriptedReply.ToolCall("terminal", new { command = "cat setup-ran.txt && echo agent-was-here > agent.txt" }),
             ScriptedReply.ToolCall("finish", new { message = "done" }));
@@ -98,8 +102,9 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Contains("setup-done", events);
         Assert.Contains("Look around.", events);
 
-        // AGENTS.md of the repository reached the model; the agent got the custom secret by name.
+        // AGENTS.md of the repository and the user's skill reached the model; the agent got the custom secret by name.
         Assert.Contains(AgentsMarker, _llm.Requests[0].Body);
+        Assert.Contains(UserSkillMarker, _llm.Requests[0].Body);
         var info = await agent.GetConversationAsync(id);
         Assert.Contains(AppFlow.CustomSecretName, info!.SecretRegistry.SecretSources.Keys);
         Assert.Equal(Path.GetFullPath(project), info.Workspace.WorkingDir);
