@@ -39,6 +39,32 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         return response.StatusCode == HttpStatusCode.NotFound ? null : await ReadAsync(response, DeckhandJson.Wire.ConversationInfo, cancellationToken);
     }
 
+    /// <summary><c>GET /api/conversations?ids=..</c>: one item per id, in order, null for unknown ids.</summary>
+    public async Task<List<ConversationInfo?>> BatchGetConversationsAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0)
+            return [];
+        var query = string.Join("&", ids.Select(id => "ids=" + id.ToString("N")));
+        using var response = await SendAsync(HttpMethod.Get, "api/conversations?" + query, null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.ListConversationInfo, cancellationToken);
+    }
+
+    /// <summary><c>PATCH /api/conversations/{id}</c>.</summary>
+    public async Task UpdateConversationAsync(Guid id, UpdateConversationRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Patch, $"api/conversations/{id}",
+            JsonContent.Create(request, DeckhandJson.Wire.UpdateConversationRequest), cancellationToken);
+    }
+
+    /// <summary><c>POST /api/bash/execute_bash_command</c>: runs a command on the server and waits for its last output.</summary>
+    public async Task<Contracts.Bash.BashOutput> ExecuteBashAsync(Contracts.Bash.ExecuteBashRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "api/bash/execute_bash_command",
+            JsonContent.Create(request, DeckhandJson.Wire.ExecuteBashRequest), cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.BashEvent, cancellationToken) as Contracts.Bash.BashOutput
+            ?? throw new AgentServerException(response.StatusCode, "The answer was not a BashOutput.");
+    }
+
     public async Task<ConversationPage> SearchConversationsAsync(string query = "", CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Get, "api/conversations/search" + query, null, cancellationToken);
@@ -56,9 +82,11 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         using var response = await SendAsync(HttpMethod.Delete, $"api/conversations/{id}", null, cancellationToken);
     }
 
-    public async Task SendMessageAsync(Guid id, string text, bool run, CancellationToken cancellationToken = default)
+    public Task SendMessageAsync(Guid id, string text, bool run, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(id, new SendMessageRequest { Role = MessageRole.User, Content = [new TextContent(text)], Run = run }, cancellationToken);
+
+    public async Task SendMessageAsync(Guid id, SendMessageRequest request, CancellationToken cancellationToken = default)
     {
-        var request = new SendMessageRequest { Role = MessageRole.User, Content = [new TextContent(text)], Run = run };
         using var response = await SendAsync(HttpMethod.Post, $"api/conversations/{id}/events",
             JsonContent.Create(request, DeckhandJson.Wire.SendMessageRequest), cancellationToken);
     }

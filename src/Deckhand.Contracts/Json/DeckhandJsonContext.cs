@@ -96,6 +96,18 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(McpServersStatus))]
 [JsonSerializable(typeof(McpTestRequest))]
 [JsonSerializable(typeof(McpTestResponse))]
+[JsonSerializable(typeof(AppConversationStartRequest))]
+[JsonSerializable(typeof(AppConversationStartTask))]
+[JsonSerializable(typeof(AppConversationStartTaskStatus))]
+[JsonSerializable(typeof(List<AppConversationStartTask?>))]
+[JsonSerializable(typeof(AppConversationStartTaskPage))]
+[JsonSerializable(typeof(AppConversation))]
+[JsonSerializable(typeof(List<AppConversation?>))]
+[JsonSerializable(typeof(AppConversationPage))]
+[JsonSerializable(typeof(AppSendMessageRequest))]
+[JsonSerializable(typeof(AppSendMessageResponse))]
+[JsonSerializable(typeof(PendingMessageResponse))]
+[JsonSerializable(typeof(List<int>))]
 public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 
 /// <summary>

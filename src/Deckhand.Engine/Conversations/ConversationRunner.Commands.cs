@@ -53,7 +53,10 @@ public sealed partial class ConversationRunner
             if (titleFrom is not null && _agent.LlmTitles)
                 StartTitleLocked(titleFrom);
             if (run)
+            {
+                _messageDuringStep |= _loopActive;
                 StartLoopLocked();
+            }
             return (MessageEvent)stored[0].Event;
         }
         finally

@@ -16,6 +16,9 @@ public sealed partial class ConversationRunner
     private bool _loopActive;
     private bool _interruptRequested;
     private bool _rerunRequested;
+    /// <summary>A user message asked for a run while a step was under way: the step did not see it, so the run goes on
+    /// even if that step finished the turn.</summary>
+    private bool _messageDuringStep;
     private Task _loopTask = Task.CompletedTask;
     private CancellationTokenSource? _loopCts;
     private List<Event>? _history;
@@ -38,6 +41,7 @@ public sealed partial class ConversationRunner
         _loopActive = true;
         _interruptRequested = false;
         _rerunRequested = false;
+        _messageDuringStep = false;
         _loopCts = new CancellationTokenSource();
         var token = _loopCts.Token;
         _loopTask = Task.Run(() => LoopAsync(token), CancellationToken.None);
@@ -65,8 +69,10 @@ public sealed partial class ConversationRunner
                     // for confirmation ends the run, unless the user already accepted them (running again) or sent a
                     // message asking for a run meanwhile.
                     var proceed = status is ExecutionStatus.Running
-                        || status is ExecutionStatus.Idle && (_rerunRequested || !first && outcome != StepOutcome.AwaitingConfirmation);
+                        || status is ExecutionStatus.Idle && (_rerunRequested || !first && outcome != StepOutcome.AwaitingConfirmation)
+                        || status is ExecutionStatus.Finished && _messageDuringStep;
                     _rerunRequested = false;
+                    _messageDuringStep = false;
                     // Spec §4.1 g: the budget is checked before each LLM call, so the call that crossed it is the last.
                     if (proceed && !cancellationToken.IsCancellationRequested && BudgetExceededLocked() is { } budgetError)
                     {

@@ -1,5 +1,7 @@
 using Deckhand.AgentServer;
 using Deckhand.AgentServer.Http;
+using Deckhand.AppServer.AppConversations;
+using Deckhand.AppServer.AppConversations.Starting;
 using Deckhand.AppServer.Health;
 using Deckhand.AppServer.Http;
 using Deckhand.AppServer.Sandboxes;
@@ -48,7 +50,7 @@ public static class AppServerApp
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Deckhand app server";
-            doc.Info.Description = "OpenHands-compatible app server: sandboxes, settings and secrets (V1 API under /api/v1).";
+            doc.Info.Description = "OpenHands-compatible app server: conversations, sandboxes, settings and secrets (V1 API under /api/v1).";
             return Task.CompletedTask;
         }));
 
@@ -74,6 +76,7 @@ public static class AppServerApp
         builder.Services.AddSingleton<ProcessSandboxProvider>();
         builder.Services.AddSingleton<ISandboxProvider>(services => services.GetRequiredService<ProcessSandboxProvider>());
         builder.Services.AddSingleton<SandboxService>();
+        builder.Services.AddAppConversations();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -83,6 +86,7 @@ public static class AppServerApp
 
         app.MapHealth();
         app.MapSandboxes();
+        app.MapAppConversations();
         app.MapUsers();
         app.MapSettings();
         app.MapSecrets();
@@ -104,6 +108,7 @@ public static class AppServerApp
     {
         await app.Services.GetRequiredService<AppDatabase>().MigrateAsync(cancellationToken);
         await app.Services.GetRequiredService<SandboxService>().RecoverAsync(cancellationToken);
+        await app.Services.GetRequiredService<StartTaskRunner>().RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
     }
 }

@@ -29,6 +29,26 @@ public sealed record AppServerOptions
 
     public TimeSpan SandboxStartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a start task waits for an existing sandbox to be running (OpenHands: 120 s).</summary>
+    public TimeSpan SandboxStartupTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How often a start task checks an existing sandbox that is not running yet.</summary>
+    public TimeSpan SandboxPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long <c>git clone</c> of <c>selected_repository</c> may take.</summary>
+    public TimeSpan GitCloneTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long a repository's <c>.openhands/setup.sh</c> may run (OpenHands: 600 s).</summary>
+    public TimeSpan SetupScriptTimeout { get; init; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>Where <c>owner/repo</c> is cloned from, by git provider (<c>https://github.com</c> for <c>github</c>...).</summary>
+    public IReadOnlyDictionary<string, string> GitProviderUrls { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["github"] = "https://github.com",
+        ["gitlab"] = "https://gitlab.com",
+        ["bitbucket"] = "https://bitbucket.org",
+    };
+
     /// <summary>Largest JSON request body accepted.</summary>
     public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
 

@@ -67,6 +67,27 @@ public sealed class ConversationServiceTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Message_SentWithRunDuringAStep_GetsAStepOfItsOwn_EvenWhenThatStepFinishesTheTurn()
+    {
+        var service = NewService();
+        var (runner, _) = await service.CreateAsync(Request());
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _llm.Hold = hold;
+        await runner.SendMessageAsync(UserText("first task"), run: true);
+        await _llm.FirstCall.WaitAsync(RunTimeout);
+
+        // The first step is waiting on the model (and will call finish); a second message arrives meanwhile.
+        await runner.SendMessageAsync(UserText("second task"), run: true);
+        hold.SetResult();
+        await runner.LoopTask.WaitAsync(RunTimeout);
+
+        Assert.Equal(2, _llm.Calls.Count);
+        Assert.DoesNotContain(_llm.Calls[0], m => m.Text.Contains("second task", StringComparison.Ordinal));
+        Assert.Contains(_llm.Calls[1], m => m.Text.Contains("second task", StringComparison.Ordinal));
+        Assert.Equal(ExecutionStatus.Finished, runner.Snapshot.State.ExecutionStatus);
+    }
+
+    [Fact]
     public async Task Sweep_KeepsAConversationThatHasASubscriber()
     {
         var service = NewService(idleUnloadAfter: TimeSpan.Zero);

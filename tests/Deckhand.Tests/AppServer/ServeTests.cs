@@ -19,7 +19,9 @@ public sealed class ServeTests
         Assert.Equal("""{"status":"ok"}""", await server.Http.GetStringAsync("alive"));
         Assert.Equal("\"OK\"", await server.Http.GetStringAsync("health"));
         var openApi = await server.Http.GetStringAsync("openapi.json");
-        foreach (var path in new[] { "/api/v1/sandboxes", "/api/v1/sandboxes/search", "/api/v1/sandbox-specs", "/api/v1/users/me", "/api/settings", "/api/secrets" })
+        foreach (var path in new[] { "/api/v1/sandboxes", "/api/v1/sandboxes/search", "/api/v1/sandbox-specs", "/api/v1/users/me", "/api/settings", "/api/secrets",
+                     "/api/v1/app-conversations", "/api/v1/app-conversations/stream-start", "/api/v1/app-conversations/start-tasks/search",
+                     "/api/v1/app-conversations/{conversation_id}/send-message", "/api/v1/conversations/{conversation_id}/pending-messages" })
             Assert.Contains($"\"{path}\"", openApi);
         using var docs = await server.Http.GetAsync("docs/index.html");
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);

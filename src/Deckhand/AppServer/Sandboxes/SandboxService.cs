@@ -62,7 +62,16 @@ public sealed partial class SandboxService(
     /// Starts a sandbox from <paramref name="specId"/> (the default spec when null) and returns once its agent-server
     /// answers. Throws <see cref="UnknownSandboxSpecException"/> or <see cref="SandboxStartException"/>.
     /// </summary>
-    public async Task<SandboxInfo> StartAsync(string? userId, string? specId, CancellationToken cancellationToken = default)
+    public Task<SandboxInfo> StartAsync(string? userId, string? specId, CancellationToken cancellationToken = default) =>
+        StartAsync(userId, specId, registered: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string?, string?, CancellationToken)"/>; <paramref name="registered"/> is called with the
+    /// new sandbox's id once it is in the registry, before its process is launched (so a caller can say which sandbox it
+    /// is waiting for).
+    /// </summary>
+    public async Task<SandboxInfo> StartAsync(string? userId, string? specId, Func<string, Task>? registered,
+        CancellationToken cancellationToken = default)
     {
         var (provider, spec) = ResolveSpec(specId);
         var now = time.GetUtcNow();
@@ -89,6 +98,8 @@ public sealed partial class SandboxService(
         }
         try
         {
+            if (registered is not null)
+                await registered(record.Id);
             var started = await provider.StartAsync(record, spec, r => repository.UpdateAsync(r, CancellationToken.None), cancellationToken);
             record = started with { Status = SandboxStatus.Running, Detail = null, UpdatedAt = time.GetUtcNow() };
             if (!await repository.UpdateAsync(record, CancellationToken.None))

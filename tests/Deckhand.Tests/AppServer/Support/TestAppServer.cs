@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Deckhand.Tests.AppServer.Support;
 
@@ -46,8 +47,10 @@ public sealed class TestAppServer : IAsyncDisposable
     public string DataDir => Options.DataDir;
     public SandboxService Sandboxes => App.Services.GetRequiredService<SandboxService>();
 
+    /// <param name="configure">Changes to the options (timeouts, provider URLs, the sandbox command...).</param>
+    /// <param name="logs">Receives every log line of the app server.</param>
     public static async Task<TestAppServer> StartAsync(string? dataDir = null, string? database = null, string? apiKey = null,
-        int maxSandboxes = 5)
+        int maxSandboxes = 5, Func<AppServerOptions, AppServerOptions>? configure = null, ILoggerProvider? logs = null)
     {
         var owns = dataDir is null;
         var options = new AppServerOptions
@@ -58,9 +61,16 @@ public sealed class TestAppServer : IAsyncDisposable
             ApiKey = apiKey,
             SecretKey = SecretKey,
             MaxSandboxes = maxSandboxes,
-            SandboxAgentServerArgs = ["--isolation", "none"],
+            // No LLM titles: a title request would take a scripted reply meant for the agent.
+            SandboxAgentServerArgs = ["--isolation", "none", "--no-llm-titles"],
         };
-        var app = AppServerApp.Build(options, services => services.AddSingleton<IHostLifetime, QuietHostLifetime>());
+        options = configure?.Invoke(options) ?? options;
+        var app = AppServerApp.Build(options, services =>
+        {
+            services.AddSingleton<IHostLifetime, QuietHostLifetime>();
+            if (logs is not null)
+                services.AddSingleton<ILoggerProvider>(logs);
+        });
         await AppServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestAppServer(app, new Uri(address.TrimEnd('/') + "/"), options, owns);

@@ -137,7 +137,7 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
         return await AliveAsync(record.AgentUrl, cancellationToken) ? SandboxStatus.Running : SandboxStatus.Error;
     }
 
-    public Task PauseAsync(SandboxRecord record, CancellationToken cancellationToken)
+    public async Task PauseAsync(SandboxRecord record, CancellationToken cancellationToken)
     {
         if (Runtime(record) is { } runtime && LinuxProcess.IsAlive(runtime.Pid, runtime.StartTime))
         {
@@ -145,18 +145,28 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
             LinuxProcess.Signal(runtime.Pid, LinuxProcess.SigStop);
             foreach (var pid in ProcessTree.Find(runtime.Pid, Environment.ProcessId))
                 LinuxProcess.Signal(pid, LinuxProcess.SigStop);
+            // Signals are delivered asynchronously: answer once the agent-server is seen stopped, so a status read right
+            // after the pause says PAUSED (and not RUNNING, or ERROR from a health check it can no longer answer).
+            await WaitForStateAsync(runtime, stopped: true, cancellationToken);
         }
-        return Task.CompletedTask;
     }
 
-    public Task ResumeAsync(SandboxRecord record, CancellationToken cancellationToken)
+    public async Task ResumeAsync(SandboxRecord record, CancellationToken cancellationToken)
     {
         if (Runtime(record) is { } runtime && LinuxProcess.IsAlive(runtime.Pid, runtime.StartTime))
         {
             foreach (var pid in ProcessTree.Find(runtime.Pid, Environment.ProcessId))
                 LinuxProcess.Signal(pid, LinuxProcess.SigCont);
+            await WaitForStateAsync(runtime, stopped: false, cancellationToken);
         }
-        return Task.CompletedTask;
+    }
+
+    private static async Task WaitForStateAsync(ProcessRuntime runtime, bool stopped, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (LinuxProcess.Read(runtime.Pid) is { Dead: false } stat && stat.StartTime == runtime.StartTime && stat.Stopped != stopped
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(5, cancellationToken);
     }
 
     public async Task DeleteAsync(SandboxRecord record, CancellationToken cancellationToken)
