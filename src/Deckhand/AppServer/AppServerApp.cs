@@ -1,5 +1,7 @@
 using Deckhand.AgentServer;
 using Deckhand.AgentServer.Http;
+using Deckhand.AppServer.EventCallbacks;
+using Deckhand.AppServer.Events;
 using Deckhand.AppServer.Health;
 using Deckhand.AppServer.Http;
 using Deckhand.AppServer.Sandboxes;
@@ -8,6 +10,7 @@ using Deckhand.AppServer.Secrets;
 using Deckhand.AppServer.Settings;
 using Deckhand.AppServer.Storage;
 using Deckhand.AppServer.Users;
+using Deckhand.AppServer.Webhooks;
 using Deckhand.Contracts.Json;
 
 namespace Deckhand.AppServer;
@@ -74,6 +77,7 @@ public static class AppServerApp
         builder.Services.AddSingleton<ProcessSandboxProvider>();
         builder.Services.AddSingleton<ISandboxProvider>(services => services.GetRequiredService<ProcessSandboxProvider>());
         builder.Services.AddSingleton<SandboxService>();
+        builder.Services.AddWebhooks();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -83,6 +87,8 @@ public static class AppServerApp
 
         app.MapHealth();
         app.MapSandboxes();
+        app.MapWebhooks();
+        app.MapEvents();
         app.MapUsers();
         app.MapSettings();
         app.MapSecrets();

@@ -47,7 +47,7 @@ public sealed class TestAppServer : IAsyncDisposable
     public SandboxService Sandboxes => App.Services.GetRequiredService<SandboxService>();
 
     public static async Task<TestAppServer> StartAsync(string? dataDir = null, string? database = null, string? apiKey = null,
-        int maxSandboxes = 5)
+        int maxSandboxes = 5, Action<IServiceCollection>? configure = null)
     {
         var owns = dataDir is null;
         var options = new AppServerOptions
@@ -58,9 +58,15 @@ public sealed class TestAppServer : IAsyncDisposable
             ApiKey = apiKey,
             SecretKey = SecretKey,
             MaxSandboxes = maxSandboxes,
-            SandboxAgentServerArgs = ["--isolation", "none"],
+            // No title calls: they would take replies scripted for the agent.
+            SandboxAgentServerArgs = ["--isolation", "none", "--no-llm-titles"],
+            SandboxWebhookFlushDelay = TimeSpan.FromMilliseconds(200),
         };
-        var app = AppServerApp.Build(options, services => services.AddSingleton<IHostLifetime, QuietHostLifetime>());
+        var app = AppServerApp.Build(options, services =>
+        {
+            services.AddSingleton<IHostLifetime, QuietHostLifetime>();
+            configure?.Invoke(services);
+        });
         await AppServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestAppServer(app, new Uri(address.TrimEnd('/') + "/"), options, owns);
