@@ -149,6 +149,23 @@ public sealed class WebhookTests
         Assert.Equal(log.TakeLast(3).Select(e => e.Id), ReceivedEventIds(receiver, created.Id));
     }
 
+    [Fact]
+    public async Task Fork_PostsItsCopiedHistory_AsItsOwnEvents()
+    {
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        llm.Enqueue(ScriptedReply.ToolCall("finish", new { message = "done" }));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var server = await TestAgentServer.StartAsync(keys: [SessionKey], webhooks: [Spec(receiver)]);
+        var (created, _) = await server.Client.CreateConversationAsync(Requests.Start(llm.BaseUrl, "go"));
+        await Wait.ForStatusAsync(server.Client, created.Id, ExecutionStatus.Finished);
+
+        var fork = await server.Client.ForkConversationAsync(created.Id);
+        var forkLog = await server.Client.AllEventsAsync(fork.Id);
+        await Wait.UntilAsync(() => Task.FromResult(ReceivedEventIds(receiver, fork.Id).Count >= forkLog.Count), "the fork's history");
+        Assert.Equal(forkLog.Select(e => e.Id), ReceivedEventIds(receiver, fork.Id));
+        await Wait.UntilAsync(() => Task.FromResult(Infos(receiver).Any(i => i.GetProperty("id").GetGuid() == fork.Id)), "the fork's info");
+    }
+
     private static List<string> ReceivedEventIds(WebhookReceiver receiver, Guid conversationId) =>
         [.. receiver.Accepted.Where(p => p.Path.EndsWith($"/events/{conversationId:N}", StringComparison.Ordinal))
             .SelectMany(p => p.Json.EnumerateArray()).Select(e => e.GetProperty("id").GetString()!)];
