@@ -22,6 +22,7 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     private readonly AgentRuntime _agent;
     private readonly TimeProvider _time;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private readonly IConversationObserver? _observer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ConversationSnapshot _snapshot;
     private long _headSeq;
@@ -29,8 +30,10 @@ public sealed partial class ConversationRunner : IAsyncDisposable
     private bool _closed;
 
     internal ConversationRunner(IConversationStore store, AgentRuntime agent, ConversationSnapshot snapshot, long headSeq,
-        TimeProvider time, int maxSubscribers, Microsoft.Extensions.Logging.ILogger logger, ConversationSecrets? secrets = null)
+        TimeProvider time, int maxSubscribers, Microsoft.Extensions.Logging.ILogger logger, ConversationSecrets? secrets = null,
+        IConversationObserver? observer = null)
     {
+        _observer = observer;
         Secrets = secrets ?? new ConversationSecrets(snapshot.State.SecretRegistry.SecretSources, time);
         _logger = logger;
         _store = store;
@@ -123,12 +126,29 @@ public sealed partial class ConversationRunner : IAsyncDisposable
         _history?.AddRange(all.Where(History.IsRelevant));
         Touch();
         Hub.Publish(stored);
+        if (_observer is not null)
+            Observe(o => o.Committed(this, stored, before, snapshot));
         if (_logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Trace))
         {
             foreach (var e in all)
                 EngineLog.Appended(_logger, Id, e.Kind, EventText.Of(e));
         }
         return stored;
+    }
+
+    /// <summary>Calls the observer, which must never fail the conversation.</summary>
+    internal void Observe(Action<IConversationObserver> call)
+    {
+        if (_observer is null)
+            return;
+        try
+        {
+            call(_observer);
+        }
+        catch (Exception ex)
+        {
+            EngineLog.ObserverFailed(_logger, Id, ex);
+        }
     }
 
     /// <summary>Publishes a <c>full_state</c> snapshot to live subscribers only; it is not stored.</summary>

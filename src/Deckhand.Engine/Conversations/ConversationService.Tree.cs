@@ -91,6 +91,7 @@ public sealed partial class ConversationService
             CopyToolState(_options.PersistenceDirFor(sourceId), _options.PersistenceDirFor(forkId));
             var runner = NewRunner(fork, upTo + closing.Count);
             _loaded[forkId] = new Lazy<Task<ConversationRunner?>>(Task.FromResult<ConversationRunner?>(runner));
+            runner.Observe(o => o.Created(runner));
             EngineLog.Forked(_logger, sourceId, upTo, forkId);
             return new ForkResult(ForkStatus.Created, runner);
         }

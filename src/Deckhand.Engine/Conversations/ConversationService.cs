@@ -99,6 +99,7 @@ public sealed partial class ConversationService : IAsyncDisposable
                 throw new InvalidOperationException("Conversation id collision.");
             var runner = NewRunner(snapshot, 0);
             _loaded[id] = new Lazy<Task<ConversationRunner?>>(Task.FromResult<ConversationRunner?>(runner));
+            runner.Observe(o => o.Created(runner));
             await runner.AppendAsync([runner.Agent.SystemPromptEvent(now)], cancellationToken: cancellationToken);
             // MCP servers start now, in the background, so they are usually up by the first LLM call.
             runner.Agent.StartMcp(runner);
@@ -177,6 +178,8 @@ public sealed partial class ConversationService : IAsyncDisposable
             // From here GetAsync answers "not found", so nothing can reload the conversation while it goes.
             _loaded.TryRemove(id, out _);
             await runner.DisposeAsync();
+            if (_options.Observer is not null)
+                runner.Observe(o => o.Deleting(runner.Info with { ExecutionStatus = ExecutionStatus.Deleting }));
             var deleted = _store.Delete(id);
             TryDeleteDirectory(_options.PersistenceDirFor(id));
             return deleted;
@@ -230,7 +233,7 @@ public sealed partial class ConversationService : IAsyncDisposable
     {
         var secrets = new ConversationSecrets(snapshot.State.SecretRegistry.SecretSources, _time);
         return new(_store, new AgentRuntime(snapshot.State, _llmFactory, _tools, _options, secrets, _logger), snapshot, headSeq, _time,
-            _options.MaxSubscribersPerConversation, _logger, secrets);
+            _options.MaxSubscribersPerConversation, _logger, secrets, _options.Observer);
     }
 
     private static void TryDeleteDirectory(string path)

@@ -30,6 +30,9 @@ internal static partial class EngineLog
     [LoggerMessage(51, LogLevel.Information, "Forked conversation {SourceId} at event seq {UpToSeq} into {ForkId}.")]
     public static partial void Forked(ILogger logger, Guid sourceId, long upToSeq, Guid forkId);
 
+    [LoggerMessage(7, LogLevel.Warning, "An observer of conversation {ConversationId} failed; the conversation goes on.")]
+    public static partial void ObserverFailed(ILogger logger, Guid conversationId, Exception exception);
+
     [LoggerMessage(6, LogLevel.Warning, "Conversation {ConversationId} is stuck in a loop; its run was stopped.")]
     public static partial void Stuck(ILogger logger, Guid conversationId);
 }

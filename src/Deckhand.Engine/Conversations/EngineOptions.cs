@@ -11,6 +11,9 @@ public sealed record EngineOptions
 
     public int MaxSubscribersPerConversation { get; init; } = Events.EventHub.DefaultMaxSubscribers;
 
+    /// <summary>Hears every conversation's commits (the agent-server's webhooks); null for none.</summary>
+    public IConversationObserver? Observer { get; init; }
+
     /// <summary>How shells started for conversations are isolated.</summary>
     public Isolation.IShellIsolation Isolation { get; init; } = new Isolation.NoIsolation();
 

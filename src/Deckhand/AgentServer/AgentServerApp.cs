@@ -10,6 +10,7 @@ using Deckhand.AgentServer.ServerDetails;
 using Deckhand.AgentServer.Secrets;
 using Deckhand.AgentServer.Skills;
 using Deckhand.AgentServer.Sockets;
+using Deckhand.AgentServer.Webhooks;
 using Deckhand.Contracts.Json;
 using Deckhand.Engine.Bash;
 using Deckhand.Engine.Conversations;
@@ -70,9 +71,12 @@ public static class AgentServerApp
             IdleUnloadAfter = options.IdleUnloadAfter,
             Isolation = services.GetRequiredService<IShellIsolation>(),
             LlmTitles = options.LlmTitles,
+            Observer = services.GetService<WebhookPublisher>(),
         });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ServerState>();
+        if (options.Webhooks.Count > 0)
+            builder.Services.AddSingleton<WebhookPublisher>();
         builder.Services.AddSingleton<SessionKeyAuth>();
         builder.Services.AddSingleton<IConversationStore>(_ => new SqliteConversationStore(Path.Combine(options.DataDir, "deckhand.db")));
         builder.Services.AddSingleton<ILlmClientFactory, LlmClientFactory>();

@@ -17,6 +17,10 @@ public sealed record AgentServerOptions
     public Engine.Isolation.IsolationOptions Isolation { get; init; } = new();
     /// <summary>Auto-titles by a short call to the agent's model (true) or cut from the first message (false).</summary>
     public bool LlmTitles { get; init; } = true;
+    /// <summary>Where conversation events and updates are posted (<c>OH_WEBHOOKS_*</c>, <c>--webhook</c>).</summary>
+    public IReadOnlyList<Webhooks.WebhookSpec> Webhooks { get; init; } = [];
+    /// <summary>How long queued webhook posts get to go out when the server stops or a conversation is deleted.</summary>
+    public TimeSpan WebhookShutdownGrace { get; init; } = TimeSpan.FromSeconds(3);
 
     public bool AuthEnabled => SessionApiKeys.Count > 0;
 

@@ -2,6 +2,8 @@ using Deckhand.AgentServer;
 using Deckhand.AgentServer.Http;
 using Deckhand.AppServer.AppConversations;
 using Deckhand.AppServer.AppConversations.Starting;
+using Deckhand.AppServer.EventCallbacks;
+using Deckhand.AppServer.Events;
 using Deckhand.AppServer.Health;
 using Deckhand.AppServer.Http;
 using Deckhand.AppServer.Sandboxes;
@@ -10,6 +12,7 @@ using Deckhand.AppServer.Secrets;
 using Deckhand.AppServer.Settings;
 using Deckhand.AppServer.Storage;
 using Deckhand.AppServer.Users;
+using Deckhand.AppServer.Webhooks;
 using Deckhand.Contracts.Json;
 
 namespace Deckhand.AppServer;
@@ -77,6 +80,7 @@ public static class AppServerApp
         builder.Services.AddSingleton<ISandboxProvider>(services => services.GetRequiredService<ProcessSandboxProvider>());
         builder.Services.AddSingleton<SandboxService>();
         builder.Services.AddAppConversations();
+        builder.Services.AddWebhooks();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -87,6 +91,8 @@ public static class AppServerApp
         app.MapHealth();
         app.MapSandboxes();
         app.MapAppConversations();
+        app.MapWebhooks();
+        app.MapEvents();
         app.MapUsers();
         app.MapSettings();
         app.MapSecrets();

@@ -49,6 +49,15 @@ public sealed record AppServerOptions
         ["bitbucket"] = "https://bitbucket.org",
     };
 
+    /// <summary>The app server's URL as sandboxes reach it, for their webhooks; null uses the address it listens on.</summary>
+    public string? WebhookBaseUrl { get; init; }
+
+    /// <summary>Sandboxes post events in batches of this many (OpenHands: 5)...</summary>
+    public int SandboxWebhookBufferSize { get; init; } = 5;
+
+    /// <summary>...or this long after the last event (OpenHands: 30 s; shorter keeps the app server's copy current).</summary>
+    public TimeSpan SandboxWebhookFlushDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Largest JSON request body accepted.</summary>
     public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
 

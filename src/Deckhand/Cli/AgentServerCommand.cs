@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Deckhand.AgentServer;
+using Deckhand.AgentServer.Webhooks;
 using Deckhand.Engine.Isolation;
 
 namespace Deckhand.Cli;
@@ -27,12 +28,26 @@ public static class AgentServerCommand
         var shellMemory = new Option<int?>("--shell-memory-mb") { Description = "Address-space limit per shell process, in MiB (bubblewrap isolation)." };
         var shellProcesses = new Option<int?>("--shell-max-processes") { Description = "Most processes the agent's shell may run at once (bubblewrap isolation)." };
         var noLlmTitles = new Option<bool>("--no-llm-titles") { Description = "Title conversations from the first message instead of asking the model (saves one call per conversation)." };
+        var webhooks = new Option<string[]>("--webhook")
+        {
+            Description = "Post conversation events and updates to this base URL (repeatable; OpenHands webhook defaults). "
+                + "Also read from OH_WEBHOOKS_0_BASE_URL, _HEADERS_<NAME>, _FLUSH_DELAY, ...",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("agent-server", "Serve the OpenHands-compatible agent-server API (REST + WebSocket).")
         {
-            host, port, dataDir, keys, isolation, noNetwork, shellMemory, shellProcesses, noLlmTitles,
+            host, port, dataDir, keys, isolation, noNetwork, shellMemory, shellProcesses, noLlmTitles, webhooks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var fromEnvironment = WebhookConfig.FromEnvironment();
+            var flagged = (parse.GetValue(webhooks) ?? []).Select(url => new WebhookSpec { BaseUrl = url }).ToList();
+            var webhookProblems = fromEnvironment.Problems.Concat(flagged.SelectMany(w => w.Problems().Select(p => "--webhook: " + p))).ToList();
+            if (webhookProblems.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("error: webhooks: " + string.Join("; ", webhookProblems));
+                return ExitCodes.BadUsage;
+            }
             var options = new AgentServerOptions
             {
                 Host = parse.GetValue(host)!,
@@ -47,6 +62,7 @@ public static class AgentServerCommand
                     MaxProcesses = parse.GetValue(shellProcesses),
                 },
                 LlmTitles = !parse.GetValue(noLlmTitles),
+                Webhooks = [.. fromEnvironment.Webhooks, .. flagged],
             };
             if (options.Port is < 0 or > 65535)
             {

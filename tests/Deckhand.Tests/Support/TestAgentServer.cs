@@ -1,4 +1,5 @@
 using Deckhand.AgentServer;
+using Deckhand.AgentServer.Webhooks;
 using Deckhand.Client;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Isolation;
@@ -36,7 +37,7 @@ public sealed class TestAgentServer : IAsyncDisposable
 
     public static async Task<TestAgentServer> StartAsync(string? dataDir = null, IReadOnlyList<string>? keys = null,
         TimeSpan? idleUnloadAfter = null, IsolationOptions? isolation = null, ILoggerProvider? logs = null, bool llmTitles = false,
-        LogLevel? deckhandLogLevel = null)
+        LogLevel? deckhandLogLevel = null, IReadOnlyList<WebhookSpec>? webhooks = null, TimeSpan? webhookShutdownGrace = null)
     {
         var owns = dataDir is null;
         dataDir ??= TempDir.Create("deckhand-server");
@@ -50,6 +51,8 @@ public sealed class TestAgentServer : IAsyncDisposable
             Isolation = isolation ?? new IsolationOptions { Mode = IsolationMode.None },
             // Off unless a test is about titles: a title call would take replies scripted for the agent.
             LlmTitles = llmTitles,
+            Webhooks = webhooks ?? [],
+            WebhookShutdownGrace = webhookShutdownGrace ?? TimeSpan.FromSeconds(3),
         }, services =>
         {
             services.AddSingleton<IHostLifetime, QuietHostLifetime>();

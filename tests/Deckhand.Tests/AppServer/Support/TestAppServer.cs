@@ -50,7 +50,8 @@ public sealed class TestAppServer : IAsyncDisposable
     /// <param name="configure">Changes to the options (timeouts, provider URLs, the sandbox command...).</param>
     /// <param name="logs">Receives every log line of the app server.</param>
     public static async Task<TestAppServer> StartAsync(string? dataDir = null, string? database = null, string? apiKey = null,
-        int maxSandboxes = 5, Func<AppServerOptions, AppServerOptions>? configure = null, ILoggerProvider? logs = null)
+        int maxSandboxes = 5, Func<AppServerOptions, AppServerOptions>? configure = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var owns = dataDir is null;
         var options = new AppServerOptions
@@ -63,6 +64,7 @@ public sealed class TestAppServer : IAsyncDisposable
             MaxSandboxes = maxSandboxes,
             // No LLM titles: a title request would take a scripted reply meant for the agent.
             SandboxAgentServerArgs = ["--isolation", "none", "--no-llm-titles"],
+            SandboxWebhookFlushDelay = TimeSpan.FromMilliseconds(200),
         };
         options = configure?.Invoke(options) ?? options;
         var app = AppServerApp.Build(options, services =>
@@ -70,6 +72,7 @@ public sealed class TestAppServer : IAsyncDisposable
             services.AddSingleton<IHostLifetime, QuietHostLifetime>();
             if (logs is not null)
                 services.AddSingleton<ILoggerProvider>(logs);
+            configureServices?.Invoke(services);
         });
         await AppServerApp.StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -40,8 +40,12 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, SystemProcess> _children = new();
 
-    public ProcessSandboxProvider(ProcessSandboxOptions options, TimeProvider time, ILogger<ProcessSandboxProvider> logger)
+    private readonly Webhooks.SandboxWebhookEnvironment? _webhooks;
+
+    public ProcessSandboxProvider(ProcessSandboxOptions options, TimeProvider time, ILogger<ProcessSandboxProvider> logger,
+        Webhooks.SandboxWebhookEnvironment? webhooks = null)
     {
+        _webhooks = webhooks;
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("The process sandbox provider needs Linux (/proc and POSIX signals).");
         _options = options;
@@ -89,6 +93,8 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
         foreach (var name in info.Environment.Keys.Where(IsPrivate).ToList())
             info.Environment.Remove(name);
         foreach (var (name, value) in _options.Environment)
+            info.Environment[name] = value;
+        foreach (var (name, value) in _webhooks?.For(record) ?? new Dictionary<string, string>())
             info.Environment[name] = value;
         info.Environment["OH_SESSION_API_KEYS_0"] = record.SessionApiKey;
 
@@ -390,7 +396,8 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
     }
 
     private static bool IsPrivate(string name) =>
-        PrivateVariables.Contains(name) || name.StartsWith("OH_SESSION_API_KEYS_", StringComparison.Ordinal);
+        PrivateVariables.Contains(name) || name.StartsWith("OH_SESSION_API_KEYS_", StringComparison.Ordinal)
+        || name.StartsWith("OH_WEBHOOKS", StringComparison.Ordinal); // only the app server's own webhook, set below
 
     private static string ReadFrom(string path, ref long offset)
     {
