@@ -5,6 +5,7 @@ using Deckhand.Client;
 using Deckhand.Contracts.AppServer;
 using Deckhand.Contracts.Json;
 using Deckhand.Tests.AppServer.Support;
+using Deckhand.Tests.Support;
 
 namespace Deckhand.Tests.AppServer;
 
@@ -104,7 +105,8 @@ public sealed class SandboxTests(RunningSandbox shared) : IClassFixture<RunningS
         try
         {
             Assert.Equal("""{"success":true}""", await PostAsync($"api/v1/sandboxes/{Sandbox.Id}/pause"));
-            Assert.Equal('T', Procs.State(runtime.Pid));
+            // SIGSTOP is delivered asynchronously: a busy machine can show the process running for a moment.
+            await Wait.UntilAsync(() => Task.FromResult(Procs.State(runtime.Pid) == 'T'), "the sandbox process to stop");
             var paused = await Server.GetSandboxAsync(Sandbox.Id);
             Assert.Equal(SandboxStatus.Paused, paused!.Status);
             Assert.Null(paused.SessionApiKey);
