@@ -33,34 +33,9 @@ public static class AgentServerApp
                 $"Refusing to listen on {options.Host} without a session API key: anyone on the network could drive the agent. "
                 + "Set --session-api-key (or SESSION_API_KEY), or bind to 127.0.0.1.");
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            // No appsettings watchers (each costs an inotify instance) and no hosting-startup assembly scan.
-            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Deckhand", LogLevel.Information);
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.MaxJsonBodyBytes + 1024;
-        });
-        builder.WebHost.UseUrls($"http://{(options.Host == "localhost" ? "127.0.0.1" : options.Host)}:{options.Port}");
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeckhandJsonContext.Default);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(1, OpenApiJsonContext.Default);
-            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-        });
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Deckhand agent-server";
-            doc.Info.Description = "OpenHands-compatible agent-server API.";
-            return Task.CompletedTask;
-        }));
+        var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
+            "Deckhand agent-server",
+            "OpenHands-compatible agent-server API.");
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => ShellIsolation.Create(options.Isolation, options.DataDir,

@@ -29,33 +29,9 @@ public static class AppServerApp
         if (options.MaxSandboxes < 1)
             throw new InvalidOperationException("--max-sandboxes must be at least 1.");
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Deckhand", LogLevel.Information);
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.MaxJsonBodyBytes + 1024;
-        });
-        builder.WebHost.UseUrls($"http://{(options.Host == "localhost" ? "127.0.0.1" : options.Host)}:{options.Port}");
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.TypeInfoResolverChain.Insert(0, DeckhandJsonContext.Default);
-            o.SerializerOptions.TypeInfoResolverChain.Insert(1, OpenApiJsonContext.Default);
-            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-        });
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Deckhand app server";
-            doc.Info.Description = "OpenHands-compatible app server: conversations, sandboxes, settings and secrets (V1 API under /api/v1).";
-            return Task.CompletedTask;
-        }));
+        var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
+            "Deckhand app server",
+            "OpenHands-compatible app server: conversations, sandboxes, settings and secrets (V1 API under /api/v1).");
 
         // Opened here so a bad connection string fails the build, not the first request.
         var database = AppDatabase.Open(options.Database, options.DataDir);
