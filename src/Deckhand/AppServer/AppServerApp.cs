@@ -14,6 +14,7 @@ using Deckhand.AppServer.Storage;
 using Deckhand.AppServer.Users;
 using Deckhand.AppServer.Webhooks;
 using Deckhand.Contracts.Json;
+using Deckhand.V0;
 
 namespace Deckhand.AppServer;
 
@@ -57,10 +58,12 @@ public static class AppServerApp
         builder.Services.AddSingleton<SandboxService>();
         builder.Services.AddAppConversations();
         builder.Services.AddWebhooks();
+        builder.Services.AddV0();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(AgentServerApp.UnhandledErrorAsync));
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         var auth = app.Services.GetRequiredService<ApiKeyAuth>();
         app.Use((context, next) => auth.InvokeAsync(context, _ => next(context)));
 
@@ -72,6 +75,7 @@ public static class AppServerApp
         app.MapUsers();
         app.MapSettings();
         app.MapSecrets();
+        app.MapV0();
         app.MapOpenApi("/openapi.json");
         app.UseSwaggerUI(o =>
         {

@@ -24,6 +24,7 @@ public static class AppConversationsSetup
         services.AddSingleton<StartTaskRunner>();
         services.AddSingleton<MessageSender>();
         services.AddSingleton<LiveStatus>();
+        services.AddSingleton<ConversationTargets>();
         services.AddSingleton<AppConversationService>();
         return services;
     }

@@ -62,6 +62,24 @@ public sealed class ConversationEventStore(AppDatabase database)
         }
     }
 
+    /// <summary>
+    /// The conversation's events stored after <paramref name="afterSeq"/> (0: all), in arrival order, with their <c>seq</c>
+    /// (gap-free from 1): what the V0 facade numbers its events by.
+    /// </summary>
+    public async Task<IReadOnlyList<(long Seq, string Json)>> ReadAfterAsync(Guid conversationId, long afterSeq,
+        CancellationToken cancellationToken = default)
+    {
+        var rows = new List<(long, string)>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT seq, json FROM conversation_events WHERE conversation_id = @c AND seq > @after ORDER BY seq;")
+            .With("@c", Key(conversationId)).With("@after", afterSeq);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add((Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), reader.GetString(1)));
+        return rows;
+    }
+
     /// <summary>A page of event JSON; <c>More</c> when another page follows.</summary>
     public async Task<(IReadOnlyList<string> Items, bool More)> SearchAsync(EventFilter filter, bool descending, string? userId,
         int offset, int limit, CancellationToken cancellationToken = default)

@@ -29,6 +29,9 @@ public sealed record AppConversationInfo
     public long PerTurnToken { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary><c>conversation_version</c>: "V1", or "V0" for conversations created through the V0 facade.</summary>
+    public string Version { get; init; } = "V1";
 }
 
 /// <summary>Filters of <c>app-conversations/search</c> and <c>/count</c>; all optional, AND-combined.</summary>

@@ -8,15 +8,16 @@ using Deckhand.Contracts.Json;
 namespace Deckhand.AppServer.AppConversations.Storage;
 
 /// <summary>
-/// The V1 rows of <c>conversation_metadata</c> (<c>conversation_version = 'V1'</c>; ids dashed, <c>user_id</c> '' for the
-/// single user). Reads are scoped to the caller's user id when it has one.
+/// The rows of <c>conversation_metadata</c> (ids dashed, <c>user_id</c> '' for the single user). The V1 routes read
+/// <c>conversation_version = 'V1'</c> rows only; V0 conversations (the V0 facade, same sandboxes) are rows with 'V0' and
+/// are reached through <see cref="FindAnyAsync"/>. Reads are scoped to the caller's user id when it has one.
 /// </summary>
 public sealed class AppConversationInfoRepository(AppDatabase database)
 {
     private const string Columns =
         "conversation_id, user_id, sandbox_id, selected_repository, selected_branch, git_provider, title, \"trigger\", pr_number, llm_model, "
         + "parent_conversation_id, public, accumulated_cost, max_budget_per_task, prompt_tokens, completion_tokens, cache_read_tokens, "
-        + "cache_write_tokens, reasoning_tokens, context_window, per_turn_token, created_at, last_updated_at";
+        + "cache_write_tokens, reasoning_tokens, context_window, per_turn_token, created_at, last_updated_at, conversation_version";
 
     /// <summary>
     /// Inserts or replaces the row's catalogue fields. Usage columns and <c>created_at</c> are left as they are on an
@@ -29,25 +30,33 @@ public sealed class AppConversationInfoRepository(AppDatabase database)
         await using var command = connection.Command(
             "INSERT INTO conversation_metadata (conversation_id, user_id, sandbox_id, selected_repository, selected_branch, git_provider, title, "
             + "\"trigger\", pr_number, llm_model, parent_conversation_id, public, max_budget_per_task, conversation_version, created_at, last_updated_at) "
-            + "VALUES (@id, @user, @sandbox, @repo, @branch, @provider, @title, @trigger, @pr, @model, @parent, @public, @budget, 'V1', @created, @updated) "
+            + "VALUES (@id, @user, @sandbox, @repo, @branch, @provider, @title, @trigger, @pr, @model, @parent, @public, @budget, @version, @created, @updated) "
             + "ON CONFLICT (conversation_id) DO UPDATE SET user_id = excluded.user_id, sandbox_id = excluded.sandbox_id, "
             + "selected_repository = excluded.selected_repository, selected_branch = excluded.selected_branch, git_provider = excluded.git_provider, "
             + "title = excluded.title, \"trigger\" = excluded.\"trigger\", pr_number = excluded.pr_number, llm_model = excluded.llm_model, "
             + "parent_conversation_id = excluded.parent_conversation_id, public = excluded.public, max_budget_per_task = excluded.max_budget_per_task, "
-            + "conversation_version = 'V1', last_updated_at = excluded.last_updated_at;")
+            + "conversation_version = excluded.conversation_version, last_updated_at = excluded.last_updated_at;")
             .With("@id", Ids.Dashed(info.Id)).With("@user", info.CreatedByUserId ?? "").With("@sandbox", info.SandboxId)
             .With("@repo", info.SelectedRepository).With("@branch", info.SelectedBranch).With("@provider", info.GitProvider)
             .With("@title", info.Title).With("@trigger", info.Trigger)
             .With("@pr", JsonSerializer.Serialize(info.PrNumber.ToList(), DeckhandJson.Storage.ListInt32))
             .With("@model", info.LlmModel).With("@parent", info.ParentConversationId is { } parent ? Ids.Dashed(parent) : null)
-            .With("@public", info.Public is { } p ? (p ? 1 : 0) : null).With("@budget", info.MaxBudgetPerTask)
+            .With("@public", info.Public is { } p ? (p ? 1 : 0) : null).With("@budget", info.MaxBudgetPerTask).With("@version", info.Version)
             .With("@created", dialect.Time(info.CreatedAt)).With("@updated", dialect.Time(info.UpdatedAt));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>A V1 conversation (what the <c>/api/v1</c> routes see).</summary>
     public async Task<AppConversationInfo?> GetAsync(string? userId, Guid id, CancellationToken cancellationToken = default)
     {
         var rows = await QueryAsync(userId, "conversation_id = @id", c => c.With("@id", Ids.Dashed(id)), "", cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>A conversation of either version (V0 or V1): what per-conversation routes shared by both resolve.</summary>
+    public async Task<AppConversationInfo?> FindAnyAsync(string? userId, Guid id, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryAsync(userId, "conversation_id = @id", c => c.With("@id", Ids.Dashed(id)), "", cancellationToken, version: null);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -135,14 +144,15 @@ public sealed class AppConversationInfoRepository(AppDatabase database)
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
-    private static string Scoped(string? userId, string where) =>
-        "conversation_version = 'V1' AND " + (userId is null ? $"({where})" : $"user_id = @user AND ({where})");
+    private static string Scoped(string? userId, string where, string? version = "V1") =>
+        (version is null ? "" : $"conversation_version = '{version}' AND ")
+        + (userId is null ? $"({where})" : $"user_id = @user AND ({where})");
 
     private async Task<IReadOnlyList<AppConversationInfo>> QueryAsync(string? userId, string where, Action<DbCommand> bind, string tail,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? version = "V1")
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.Command($"SELECT {Columns} FROM conversation_metadata WHERE {Scoped(userId, where)} {tail};");
+        await using var command = connection.Command($"SELECT {Columns} FROM conversation_metadata WHERE {Scoped(userId, where, version)} {tail};");
         if (userId is not null)
             command.With("@user", userId);
         bind(command);
@@ -183,6 +193,7 @@ public sealed class AppConversationInfoRepository(AppDatabase database)
             PerTurnToken = reader.GetInt64(20),
             CreatedAt = created,
             UpdatedAt = dialect.ReadNullableTime(reader, 22) ?? created,
+            Version = reader.NullableString(23) ?? "V1",
         };
     }
 

@@ -1,0 +1,27 @@
+using Deckhand.V0.SocketIo;
+using Deckhand.V0.Sockets;
+
+namespace Deckhand.V0;
+
+/// <summary>
+/// The V0 facade of the app server (V0 spec): OpenHands' <c>/api/conversations</c> routes and the socket.io endpoint, over
+/// the same sandboxes, catalogue and event copy as V1. Each V0 feature registers and maps itself here.
+/// </summary>
+public static class V0Setup
+{
+    public static IServiceCollection AddV0(this IServiceCollection services)
+    {
+        services.AddSingleton<V0SocketHandler>();
+        services.AddSingleton(s => new SocketIoServer(s.GetRequiredService<V0SocketHandler>(), new SocketIoOptions(),
+            s.GetRequiredService<ILogger<SocketIoServer>>()));
+        services.AddSingleton<V0Rooms>();
+        services.AddSingleton<Events.V0History>();
+        return services;
+    }
+
+    public static WebApplication MapV0(this WebApplication app)
+    {
+        app.MapSocketIo("/socket.io", app.Services.GetRequiredService<SocketIoServer>());
+        return app;
+    }
+}
