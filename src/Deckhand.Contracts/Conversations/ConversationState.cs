@@ -59,6 +59,12 @@ public sealed record ConversationMeta
     public Guid? ForkedFromConversationId { get; set; }
     /// <summary>Set on a fork: the last event copied from the source.</summary>
     public string? ForkedFromEventId { get; set; }
+    /// <summary>
+    /// Recorded tool calls still to replay before the model is asked again (a V0 <c>replay_json</c>); null or empty
+    /// when there is nothing to replay. Popped in the same commit as the replayed action, so a restart continues
+    /// where the replay stopped.
+    /// </summary>
+    public IReadOnlyList<ReplayCall>? Replay { get; set; }
 }
 
 /// <summary>What the store keeps per conversation: state plus meta, in one row.</summary>

@@ -29,6 +29,13 @@ public sealed record StartConversationRequest
     /// <summary>Deckhand extension: the USD budget of the conversation (its stats' <c>max_budget_per_task</c>); the run
     /// stops with <c>MaxBudgetReached</c> before an LLM call once the summed cost reaches it. Null = no budget.</summary>
     public double? MaxBudgetPerTask { get; set; }
+
+    /// <summary>
+    /// Deckhand extension: the JSON text of a recorded V0 trajectory (a list of V0 event dicts, as V0's
+    /// <c>/trajectory</c> returns it). Its first user message starts the conversation and its agent actions are replayed
+    /// as real tool calls before the model is asked anything. Not allowed together with <c>initial_message</c>.
+    /// </summary>
+    public string? ReplayJson { get; set; }
 }
 
 /// <summary><c>POST /api/conversations/{id}/events</c>: <c>content</c> must be an array of parts.</summary>

@@ -7,6 +7,7 @@ using Deckhand.Engine.Agent.Condensers;
 using Deckhand.Engine.Conversations;
 using Deckhand.Engine.Llm;
 using Deckhand.Engine.Llm.Resilience;
+using Deckhand.Engine.Replay;
 using Deckhand.Engine.Secrets;
 using Deckhand.Engine.Skills;
 using Deckhand.Engine.Tools;
@@ -143,6 +144,9 @@ internal sealed class AgentRuntime(ConversationState state, ILlmClientFactory ll
             await ToolCalls.RunPendingAsync(conversation, this, pending, cancellationToken);
             return StepOutcome.Continue;
         }
+        // A recorded trajectory is replayed call by call before the model is asked anything.
+        if (conversation.Snapshot.Meta.Replay is { Count: > 0 } replay)
+            return await ReplayStep.RunAsync(conversation, this, replay, cancellationToken);
         if (await CondenseIfNeededAsync(conversation, view, condensed, cancellationToken))
             return StepOutcome.Continue;
         var messages = _messages.Build(condensed.Events, condensed.Version);

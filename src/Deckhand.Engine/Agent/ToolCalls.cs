@@ -19,8 +19,11 @@ namespace Deckhand.Engine.Agent;
 /// </summary>
 internal static class ToolCalls
 {
+    /// <param name="stats">The stats after the LLM call, or null for calls no model made (a replay).</param>
+    /// <param name="metaChange">Applied in the commit that records the calls (a replay pops its queue there).</param>
     public static async Task<StepOutcome> RunAsync(ConversationRunner conversation, AgentRuntime agent, IReadOnlyList<FunctionCallContent> calls,
-        string thought, ReplyExtras extras, string responseId, ConversationStats stats, CancellationToken cancellationToken)
+        string thought, ReplyExtras extras, string responseId, ConversationStats? stats, CancellationToken cancellationToken,
+        Func<ConversationMeta, ConversationMeta>? metaChange = null)
     {
         var state = conversation.Snapshot.State;
         var recorded = new List<Event>();
@@ -45,11 +48,11 @@ internal static class ToolCalls
         if (cleared is null)
         {
             // Recorded, not run: the calls wait (durably) for respond_to_confirmation. The loop stops here.
-            await conversation.AppendAsync(recorded, s => s with { Stats = stats, ExecutionStatus = ExecutionStatus.WaitingForConfirmation },
-                CancellationToken.None);
+            await conversation.AppendWithMetaAsync(recorded, s => s with { Stats = stats ?? s.Stats, ExecutionStatus = ExecutionStatus.WaitingForConfirmation },
+                metaChange, CancellationToken.None);
             return StepOutcome.AwaitingConfirmation;
         }
-        await conversation.AppendAsync(recorded, s => s with { Stats = stats }, CancellationToken.None);
+        await conversation.AppendWithMetaAsync(recorded, stats is null ? null : s => s with { Stats = stats }, metaChange, CancellationToken.None);
         await ExecuteAsync(conversation, agent, cleared, cancellationToken);
         return StepOutcome.Continue;
     }

@@ -87,6 +87,22 @@ public sealed partial class ConversationRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>Like <see cref="AppendAsync"/>, and changes the conversation's meta in the same commit.</summary>
+    internal async Task<IReadOnlyList<StoredEvent>> AppendWithMetaAsync(IReadOnlyList<Event> events,
+        Func<ConversationState, ConversationState>? change, Func<ConversationMeta, ConversationMeta>? metaChange,
+        CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return AppendLocked(events, change, metaChange);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>
     /// The one write path. Emits a <c>ConversationStateUpdateEvent</c> for each public state field the change touched,
     /// right after the events that caused it, all in the same transaction as the new snapshot. It is also the one

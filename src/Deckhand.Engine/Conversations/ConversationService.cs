@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Deckhand.Contracts.Conversations;
 using Deckhand.Engine.Agent;
 using Deckhand.Engine.Llm;
+using Deckhand.Engine.Replay;
 using Deckhand.Engine.Secrets;
 using Deckhand.Engine.Storage;
 using Deckhand.Engine.Tools;
@@ -59,7 +60,15 @@ public sealed partial class ConversationService : IAsyncDisposable
     }
 
     /// <summary>Creates a conversation. Returns the existing one (and false) when the id is taken.</summary>
-    public async Task<(ConversationRunner Runner, bool Created)> CreateAsync(StartConversationRequest request, CancellationToken cancellationToken = default)
+    public Task<(ConversationRunner Runner, bool Created)> CreateAsync(StartConversationRequest request, CancellationToken cancellationToken = default) =>
+        CreateAsync(request, replay: null, cancellationToken);
+
+    /// <summary>
+    /// Creates a conversation that replays <paramref name="replay"/>'s tool calls before its first LLM call (queued in
+    /// its stored meta). The caller sends <see cref="V0Replay.InitialMessage"/> with <c>run</c> to start it.
+    /// </summary>
+    public async Task<(ConversationRunner Runner, bool Created)> CreateAsync(StartConversationRequest request, V0Replay? replay,
+        CancellationToken cancellationToken = default)
     {
         var agent = request.Agent ?? throw new ArgumentException("agent is required.");
         var id = request.ConversationId ?? Guid.NewGuid();
@@ -94,12 +103,19 @@ public sealed partial class ConversationService : IAsyncDisposable
                 UpdatedAt = now,
                 Autotitle = request.Autotitle,
                 ParentConversationId = request.ParentConversationId,
+                Replay = replay is { Calls.Count: > 0 } ? replay.Calls : null,
             });
             if (!_store.Create(snapshot))
                 throw new InvalidOperationException("Conversation id collision.");
             var runner = NewRunner(snapshot, 0);
             _loaded[id] = new Lazy<Task<ConversationRunner?>>(Task.FromResult<ConversationRunner?>(runner));
             runner.Observe(o => o.Created(runner));
+            if (replay is not null)
+            {
+                EngineLog.ReplayStarted(_logger, id, replay.Calls.Count);
+                foreach (var reason in replay.Skipped)
+                    EngineLog.ReplaySkipped(_logger, id, reason);
+            }
             await runner.AppendAsync([runner.Agent.SystemPromptEvent(now)], cancellationToken: cancellationToken);
             // MCP servers start now, in the background, so they are usually up by the first LLM call.
             runner.Agent.StartMcp(runner);

@@ -3,6 +3,7 @@ using Deckhand.Contracts.Conversations;
 using Deckhand.Contracts.Json;
 using Deckhand.Contracts.Server;
 using Deckhand.Engine.Conversations;
+using Deckhand.Engine.Replay;
 using Deckhand.Engine.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -90,18 +91,23 @@ public static class ConversationEndpoints
         var problems = StartRequestValidation.Validate(body!, service.Tools);
         if (problems.Count > 0)
             return ApiErrors.Invalid(problems);
+        V0Replay? replay = null;
+        if (body!.ReplayJson is { } replayJson && !V0Trajectory.TryParse(replayJson, body.Workspace.WorkingDir, out replay, out var replayError))
+            return ApiErrors.Invalid("body.replay_json", replayError);
         ConversationRunner runner;
         bool created;
         try
         {
-            (runner, created) = await service.CreateAsync(body!, cancellationToken);
+            (runner, created) = await service.CreateAsync(body!, replay, cancellationToken);
         }
         catch (InvalidParentException ex)
         {
             return ApiErrors.Invalid("body.parent_conversation_id", ex.Message);
         }
-        if (created && body!.InitialMessage is { } initial)
-            await runner.SendMessageAsync(StartRequestValidation.ToMessage(initial), run: true, cancellationToken);
+        // A replay starts from the recording's first user message (validation refuses both at once).
+        var first = body!.InitialMessage is { } initial ? StartRequestValidation.ToMessage(initial) : replay?.InitialMessage;
+        if (created && first is not null)
+            await runner.SendMessageAsync(first, run: true, cancellationToken);
         return TypedResults.Json(SkillTrim.Apply(runner.Info, include_skills), DeckhandJson.Wire.ConversationInfo,
             statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }

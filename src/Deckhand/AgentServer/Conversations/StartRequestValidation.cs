@@ -68,6 +68,8 @@ internal static partial class StartRequestValidation
         SecretInput.FromAgentContext(request.Agent?.AgentContext, secretProblems);
         foreach (var (name, error) in secretProblems)
             problems.Add(new FieldProblem("value_error", ["body", "agent", "agent_context", "secrets", name], error));
+        if (request.ReplayJson is not null && request.InitialMessage is not null)
+            Add("body.replay_json", "replay_json starts the conversation with the recording's own first message; do not send initial_message with it.");
         if (request.InitialMessage is { } initial && initial.Role != MessageRole.User)
             Add("body.initial_message.role", "Only 'user' messages can be sent.");
         return problems;
