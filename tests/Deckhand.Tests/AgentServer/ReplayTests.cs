@@ -16,7 +16,7 @@ namespace Deckhand.Tests.AgentServer;
 /// </summary>
 public sealed class ReplayTests : IDisposable
 {
-    private readonly string _workspace = TempDir.Create("deckhand-replay-ws");
+    private readonly string _workspace = TempDir.Create("deckhand-recorded-ws");
 
     public void Dispose() => TempDir.Delete(_workspace);
 
@@ -107,7 +107,7 @@ public sealed class ReplayTests : IDisposable
     [Fact]
     public async Task ReplayJson_StoppedMidReplayByConfirmation_ContinuesAfterARestartWhereItStopped()
     {
-        var dataDir = TempDir.Create("deckhand-replay-data");
+        var dataDir = TempDir.Create("deckhand-recorded-data");
         try
         {
             await using var llm = await ScriptedLlmServer.StartAsync();
@@ -144,7 +144,7 @@ public sealed class ReplayTests : IDisposable
     [InlineData("""[{"id":1,"source":"agent","action":"run","args":{"command":"ls"}}]""", "message")]
     [InlineData("""[{"id":1,"source":"environment","observation":"agent_state_changed","extras":{}}]""", "message")]
     [InlineData("""[1, 2]""", "item 0")]
-    [InlineData("""[{"action":"message"""", "not valid JSON")]
+    [InlineData("[{\"action\":\"message\"", "not valid JSON")]
     public async Task ReplayJson_Malformed_Is422_AndCreatesNothing(string replayJson, string expected)
     {
         await using var llm = await ScriptedLlmServer.StartAsync();
