@@ -31,6 +31,8 @@ public static class AppServerApp
                 + "Set --api-key (or DECKHAND_API_KEY), or bind to 127.0.0.1.");
         if (options.MaxSandboxes < 1)
             throw new InvalidOperationException("--max-sandboxes must be at least 1.");
+        if (options.WebRoot is { } webRoot)
+            WebAppSetup.CheckWebRoot(webRoot);
 
         var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
             "Deckhand app server",

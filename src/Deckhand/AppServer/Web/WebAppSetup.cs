@@ -18,8 +18,6 @@ public static class WebAppSetup
 
     public static IServiceCollection AddWebApp(this IServiceCollection services, AppServerOptions options)
     {
-        if (options.WebRoot is { } root)
-            CheckWebRoot(root);
         services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
             .SetIsOriginAllowed(origin => CorsOrigins.IsAllowed(origin, options.CorsOrigins))
             .AllowCredentials()
@@ -98,7 +96,8 @@ public static class WebAppSetup
     public static bool IsServerPath(PathString path) =>
         ServerPaths.Any(prefix => path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase));
 
-    private static void CheckWebRoot(string root)
+    /// <summary>A missing directory or one without <c>index.html</c> is a startup error, not a server of 404s.</summary>
+    public static void CheckWebRoot(string root)
     {
         var full = Path.GetFullPath(root);
         if (!Directory.Exists(full))
