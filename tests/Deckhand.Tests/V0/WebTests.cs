@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Deckhand.AppServer;
+using Deckhand.Engine.Llm.Pricing;
+using Deckhand.V0.Options;
 using Deckhand.Tests.AppServer.Support;
 using Deckhand.Tests.Support;
 
@@ -202,6 +204,14 @@ public sealed class WebTests : IDisposable
         models = Strings(await server.Http.GetStringAsync("api/options/models"));
         Assert.Contains("my-proxy/house-model", models);
         Assert.Equal(models.Order(StringComparer.Ordinal).Distinct(), models);
+        // Every model offered is one the price table knows (none is dropped silently from the list).
+        Assert.All(ModelCatalog.Known, model => Assert.NotNull(PriceTable.Lookup(model)));
+        Assert.All(ModelCatalog.Known, model => Assert.Contains(model, models));
+
+        var openApi = await server.Http.GetStringAsync("openapi.json");
+        foreach (var path in new[] { "/api/options/config", "/api/options/models", "/server_info", "/api/add-git-providers", "/api/unset-provider-tokens",
+                     "/api/user/info", "/api/user/repositories", "/api/user/repository/branches" })
+            Assert.Contains($"\"{path}\"", openApi);
     }
 
     [Fact]
