@@ -108,6 +108,15 @@ namespace Deckhand.Contracts.Json;
 [JsonSerializable(typeof(AppSendMessageResponse))]
 [JsonSerializable(typeof(PendingMessageResponse))]
 [JsonSerializable(typeof(List<int>))]
+[JsonSerializable(typeof(WebAppConfig))]
+[JsonSerializable(typeof(AppServerInfo))]
+[JsonSerializable(typeof(AddGitProvidersRequest))]
+[JsonSerializable(typeof(GitUser))]
+[JsonSerializable(typeof(List<GitRepository>))]
+[JsonSerializable(typeof(List<GitBranch>))]
+[JsonSerializable(typeof(GitBranchPage))]
+[JsonSerializable(typeof(List<RepositoryMicroagent>))]
+[JsonSerializable(typeof(RepositoryMicroagentContent))]
 public sealed partial class DeckhandJsonContext : JsonSerializerContext;
 
 /// <summary>

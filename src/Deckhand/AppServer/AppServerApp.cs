@@ -4,6 +4,7 @@ using Deckhand.AppServer.AppConversations;
 using Deckhand.AppServer.AppConversations.Starting;
 using Deckhand.AppServer.EventCallbacks;
 using Deckhand.AppServer.Events;
+using Deckhand.AppServer.GitProviders;
 using Deckhand.AppServer.Health;
 using Deckhand.AppServer.Http;
 using Deckhand.AppServer.Sandboxes;
@@ -12,6 +13,7 @@ using Deckhand.AppServer.Secrets;
 using Deckhand.AppServer.Settings;
 using Deckhand.AppServer.Storage;
 using Deckhand.AppServer.Users;
+using Deckhand.AppServer.Web;
 using Deckhand.AppServer.Webhooks;
 using Deckhand.Contracts.Json;
 using Deckhand.V0;
@@ -29,6 +31,8 @@ public static class AppServerApp
                 + "Set --api-key (or DECKHAND_API_KEY), or bind to 127.0.0.1.");
         if (options.MaxSandboxes < 1)
             throw new InvalidOperationException("--max-sandboxes must be at least 1.");
+        if (options.WebRoot is { } webRoot)
+            WebAppSetup.CheckWebRoot(webRoot);
 
         var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
             "Deckhand app server",
@@ -58,12 +62,22 @@ public static class AppServerApp
         builder.Services.AddSingleton<SandboxService>();
         builder.Services.AddAppConversations();
         builder.Services.AddWebhooks();
+        builder.Services.AddGitProviders();
+        builder.Services.AddSingleton<ServerActivity>();
+        builder.Services.AddWebApp(options);
         builder.Services.AddV0();
         configure?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(AgentServerApp.UnhandledErrorAsync));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.UseCorsAndCacheHeaders();
+        var activity = app.Services.GetRequiredService<ServerActivity>();
+        app.Use((context, next) =>
+        {
+            activity.Seen(context.Request.Path);
+            return next(context);
+        });
         var auth = app.Services.GetRequiredService<ApiKeyAuth>();
         app.Use((context, next) => auth.InvokeAsync(context, _ => next(context)));
 
@@ -75,6 +89,7 @@ public static class AppServerApp
         app.MapUsers();
         app.MapSettings();
         app.MapSecrets();
+        app.MapGitProviders();
         app.MapV0();
         app.MapOpenApi("/openapi.json");
         app.UseSwaggerUI(o =>
@@ -83,6 +98,7 @@ public static class AppServerApp
             o.SwaggerEndpoint("/openapi.json", "Deckhand app server");
             o.DocumentTitle = "Deckhand app server API";
         });
+        app.MapWebApp(options); // last: API routes and the API description win over the web app's files and fallback
         return app;
     }
 

@@ -49,6 +49,25 @@ public sealed record AppServerOptions
         ["bitbucket"] = "https://bitbucket.org",
     };
 
+    /// <summary>
+    /// The REST API base URL of each git provider, for validating provider tokens and the <c>/api/user</c> routes. A token
+    /// saved with a <c>host</c> of its own (an enterprise server) uses that host's API instead.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> GitProviderApiUrls { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["github"] = "https://api.github.com",
+        ["gitlab"] = "https://gitlab.com/api/v4",
+    };
+
+    /// <summary>A directory holding a built single-page web app (with <c>index.html</c>) to serve at <c>/</c>; null serves none.</summary>
+    public string? WebRoot { get; init; }
+
+    /// <summary>
+    /// Browser origins allowed to call the API cross-origin, besides any <c>localhost</c> / <c>127.0.0.1</c> origin
+    /// (<c>--cors-origin</c>, <c>PERMITTED_CORS_ORIGINS</c>).
+    /// </summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
     /// <summary>The app server's URL as sandboxes reach it, for their webhooks; null uses the address it listens on.</summary>
     public string? WebhookBaseUrl { get; init; }
 

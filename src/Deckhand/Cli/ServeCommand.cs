@@ -2,6 +2,7 @@ using System.CommandLine;
 using Deckhand.AppServer;
 using Deckhand.AppServer.Sandboxes.Processes;
 using Deckhand.AppServer.Secrets;
+using Web = Deckhand.AppServer.Web;
 
 namespace Deckhand.Cli;
 
@@ -31,9 +32,20 @@ public static class ServeCommand
             DefaultValueFactory = _ => "auto",
         };
         isolation.AcceptOnlyFromAmong("auto", "bubblewrap", "none");
+        var webRoot = new Option<string?>("--web-root")
+        {
+            Description = "Serve a built single-page web app (a directory with index.html, e.g. the OpenHands web app's build/) at / on the API's origin.",
+        };
+        var corsOrigins = new Option<string[]>("--cors-origin")
+        {
+            Description = $"A browser origin allowed to call the API cross-origin (repeatable; also {Web.CorsOrigins.EnvironmentVariable}, comma-separated). localhost and 127.0.0.1 origins are always allowed.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var githubApi = new Option<string?>("--github-api-url") { Description = "GitHub's REST API base URL (default https://api.github.com), for provider tokens and /api/user." };
+        var gitlabApi = new Option<string?>("--gitlab-api-url") { Description = "GitLab's REST API base URL (default https://gitlab.com/api/v4), for validating provider tokens." };
         var command = new Command("serve", "Serve the OpenHands-compatible app server: sandboxes (one agent-server each), settings and secrets.")
         {
-            host, port, dataDir, database, apiKey, maxSandboxes, isolation,
+            host, port, dataDir, database, apiKey, maxSandboxes, isolation, webRoot, corsOrigins, githubApi, gitlabApi,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,7 +61,10 @@ public static class ServeCommand
                 MaxSandboxes = parse.GetValue(maxSandboxes),
                 DeckhandCommand = NonEmpty(Environment.GetEnvironmentVariable(AgentServerLauncher.EnvironmentVariable)) is { } exe ? [exe] : null,
                 SandboxAgentServerArgs = ["--isolation", parse.GetValue(isolation)!],
+                WebRoot = parse.GetValue(webRoot),
+                CorsOrigins = [.. parse.GetValue(corsOrigins) ?? [], .. Web.CorsOrigins.Parse(Environment.GetEnvironmentVariable(Web.CorsOrigins.EnvironmentVariable))],
             };
+            options = options with { GitProviderApiUrls = ApiUrls(options.GitProviderApiUrls, parse.GetValue(githubApi), parse.GetValue(gitlabApi)) };
             if (options.Port is < 0 or > 65535)
             {
                 await Console.Error.WriteLineAsync("error: --port must be between 0 and 65535");
@@ -87,6 +102,16 @@ public static class ServeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Dictionary<string, string> ApiUrls(IReadOnlyDictionary<string, string> defaults, string? github, string? gitlab)
+    {
+        var urls = new Dictionary<string, string>(defaults, StringComparer.Ordinal);
+        if (NonEmpty(github) is { } g)
+            urls["github"] = g;
+        if (NonEmpty(gitlab) is { } l)
+            urls["gitlab"] = l;
+        return urls;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

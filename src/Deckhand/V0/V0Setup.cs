@@ -1,3 +1,4 @@
+using Deckhand.V0.Options;
 using Deckhand.V0.SocketIo;
 using Deckhand.V0.Sockets;
 
@@ -21,6 +22,7 @@ public static class V0Setup
 
     public static WebApplication MapV0(this WebApplication app)
     {
+        app.MapOptions();
         app.MapSocketIo("/socket.io", app.Services.GetRequiredService<SocketIoServer>());
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Deckhand.AgentServer.Http;
+using Deckhand.AppServer.GitProviders;
 using Deckhand.AppServer.Users;
 using Deckhand.Contracts.AppServer;
 using Deckhand.Contracts.Json;
@@ -26,11 +27,14 @@ public static class SettingsEndpoints
         return app;
     }
 
-    private static async Task<IResult> GetAsync(ISettingsRepository settings, CurrentUser user, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(ISettingsRepository settings, ProviderTokenRepository tokens, CurrentUser user,
+        CancellationToken cancellationToken)
     {
         if (await settings.GetAsync(user.Id, cancellationToken) is not { } stored)
             return TypedResults.Json(new ErrorBody("Settings not found"), DeckhandJson.Wire.ErrorBody, statusCode: StatusCodes.Status404NotFound);
-        return TypedResults.Json(SettingsJson.ForSettingsPage(stored, new Dictionary<string, string?>()), DeckhandJson.Wire.JsonObject);
+        // provider -> host (null for the provider's public host); the tokens themselves never leave the server.
+        var providers = (await tokens.ListAsync(user.Id, cancellationToken)).ToDictionary(t => t.Provider, t => t.Host, StringComparer.Ordinal);
+        return TypedResults.Json(SettingsJson.ForSettingsPage(stored, providers), DeckhandJson.Wire.JsonObject);
     }
 
     private static async Task<IResult> SaveAsync(HttpRequest request, ISettingsRepository settings, CurrentUser user, AppServerOptions options,
