@@ -29,6 +29,8 @@ public static class AppServerApp
                 + "Set --api-key (or DECKHAND_API_KEY), or bind to 127.0.0.1.");
         if (options.MaxSandboxes < 1)
             throw new InvalidOperationException("--max-sandboxes must be at least 1.");
+        if (options.MaxConcurrentConversations < 1)
+            throw new InvalidOperationException("--max-concurrent-conversations must be at least 1.");
 
         var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
             "Deckhand app server",

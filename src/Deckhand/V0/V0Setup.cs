@@ -1,3 +1,5 @@
+using Deckhand.AppServer.EventCallbacks;
+using Deckhand.V0.Conversations;
 using Deckhand.V0.SocketIo;
 using Deckhand.V0.Sockets;
 
@@ -16,12 +18,19 @@ public static class V0Setup
             s.GetRequiredService<ILogger<SocketIoServer>>()));
         services.AddSingleton<V0Rooms>();
         services.AddSingleton<Events.V0History>();
+        services.AddSingleton<V0Lifecycle>();
+        services.AddSingleton<V0ConversationService>();
+        services.AddSingleton<V0ConversationList>();
+        services.AddSingleton<IConversationTitleListener, V0TitleListener>();
+        services.AddSingleton<V0IdleSweeper>();
+        services.AddHostedService(s => s.GetRequiredService<V0IdleSweeper>());
         return services;
     }
 
     public static WebApplication MapV0(this WebApplication app)
     {
         app.MapSocketIo("/socket.io", app.Services.GetRequiredService<SocketIoServer>());
+        app.MapV0Conversations();
         return app;
     }
 }
