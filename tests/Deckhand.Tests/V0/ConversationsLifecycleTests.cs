@@ -134,7 +134,8 @@ public sealed class ConversationsLifecycleTests(PostgresServer postgres) : IAsyn
     {
         await using var server = await TestAppServer.StartAsync(configure: o => o with
         {
-            ConversationCloseDelay = TimeSpan.FromMilliseconds(500),
+            // Longer than the sandbox's webhook flush (200 ms), so the run's events reach the app server before the pause.
+            ConversationCloseDelay = TimeSpan.FromSeconds(3),
             ConversationIdleSweepInterval = TimeSpan.FromMilliseconds(200),
         });
         var flow = new AppFlow(server);
