@@ -33,6 +33,8 @@ public static class AppServerApp
             throw new InvalidOperationException("--max-sandboxes must be at least 1.");
         if (options.WebRoot is { } webRoot)
             WebAppSetup.CheckWebRoot(webRoot);
+        if (options.MaxConcurrentConversations < 1)
+            throw new InvalidOperationException("--max-concurrent-conversations must be at least 1.");
 
         var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
             "Deckhand app server",

@@ -80,6 +80,21 @@ public sealed record AppServerOptions
     /// <summary>Largest JSON request body accepted.</summary>
     public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>V0 conversations a user may run at once; starting one more stops the least recently updated (OpenHands: 3).</summary>
+    public int MaxConcurrentConversations { get; init; } = 3;
+
+    /// <summary>How long a V0 conversation may be idle (agent not running, no socket) before it is stopped (OpenHands: 3600 s).</summary>
+    public TimeSpan ConversationCloseDelay { get; init; } = TimeSpan.FromSeconds(3600);
+
+    /// <summary>How often idle V0 conversations are looked for (OpenHands: 15 s).</summary>
+    public TimeSpan ConversationIdleSweepInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>V0 conversations older than this are left out of the V0 list (OpenHands: 10 days).</summary>
+    public TimeSpan ConversationMaxAge { get; init; } = TimeSpan.FromSeconds(864000);
+
+    /// <summary>Accept <c>conversation_id</c> in the V0 create body (OpenHands: env <c>ALLOW_SET_CONVERSATION_ID=1</c>).</summary>
+    public bool AllowSetConversationId { get; init; }
+
     public string SandboxesDir => Path.Combine(DataDir, "sandboxes");
 
     public bool IsLoopbackHost =>

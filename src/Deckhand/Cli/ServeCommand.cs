@@ -26,6 +26,16 @@ public static class ServeCommand
             Description = $"Require this key (X-Session-API-Key or Authorization: Bearer) on /api. Prefer {ApiKeyVariable}: arguments are visible to other local users.",
         };
         var maxSandboxes = new Option<int>("--max-sandboxes") { Description = "Sandboxes running at once; starting another pauses the oldest.", DefaultValueFactory = _ => 5 };
+        var maxConversations = new Option<int>("--max-concurrent-conversations")
+        {
+            Description = "V0 conversations running at once per user; starting another stops the least recently updated one.",
+            DefaultValueFactory = _ => 3,
+        };
+        var closeDelay = new Option<int>("--conversation-close-delay")
+        {
+            Description = "Seconds a V0 conversation may sit idle (agent not running, no socket connected) before it is stopped.",
+            DefaultValueFactory = _ => 3600,
+        };
         var isolation = new Option<string>("--sandbox-isolation")
         {
             Description = "How each sandbox's agent shell is isolated: auto (bubblewrap when installed), bubblewrap, or none.",
@@ -45,7 +55,7 @@ public static class ServeCommand
         var gitlabApi = new Option<string?>("--gitlab-api-url") { Description = "GitLab's REST API base URL (default https://gitlab.com/api/v4), for validating provider tokens." };
         var command = new Command("serve", "Serve the OpenHands-compatible app server: sandboxes (one agent-server each), settings and secrets.")
         {
-            host, port, dataDir, database, apiKey, maxSandboxes, isolation, webRoot, corsOrigins, githubApi, gitlabApi,
+            host, port, dataDir, database, apiKey, maxSandboxes, maxConversations, closeDelay, isolation, webRoot, corsOrigins, githubApi, gitlabApi,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -59,6 +69,9 @@ public static class ServeCommand
                 ApiKey = parse.GetValue(apiKey) ?? NonEmpty(Environment.GetEnvironmentVariable(ApiKeyVariable)),
                 SecretKey = NonEmpty(Environment.GetEnvironmentVariable(SecretCipher.EnvironmentVariable)),
                 MaxSandboxes = parse.GetValue(maxSandboxes),
+                MaxConcurrentConversations = parse.GetValue(maxConversations),
+                ConversationCloseDelay = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(closeDelay))),
+                AllowSetConversationId = Environment.GetEnvironmentVariable("ALLOW_SET_CONVERSATION_ID") == "1",
                 DeckhandCommand = NonEmpty(Environment.GetEnvironmentVariable(AgentServerLauncher.EnvironmentVariable)) is { } exe ? [exe] : null,
                 SandboxAgentServerArgs = ["--isolation", parse.GetValue(isolation)!],
                 WebRoot = parse.GetValue(webRoot),

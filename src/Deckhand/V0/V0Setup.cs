@@ -1,4 +1,6 @@
 using Deckhand.V0.Options;
+using Deckhand.AppServer.EventCallbacks;
+using Deckhand.V0.Conversations;
 using Deckhand.V0.SocketIo;
 using Deckhand.V0.Sockets;
 
@@ -17,6 +19,12 @@ public static class V0Setup
             s.GetRequiredService<ILogger<SocketIoServer>>()));
         services.AddSingleton<V0Rooms>();
         services.AddSingleton<Events.V0History>();
+        services.AddSingleton<V0Lifecycle>();
+        services.AddSingleton<V0ConversationService>();
+        services.AddSingleton<V0ConversationList>();
+        services.AddSingleton<IConversationTitleListener, V0TitleListener>();
+        services.AddSingleton<V0IdleSweeper>();
+        services.AddHostedService(s => s.GetRequiredService<V0IdleSweeper>());
         return services;
     }
 
@@ -24,6 +32,7 @@ public static class V0Setup
     {
         app.MapOptions();
         app.MapSocketIo("/socket.io", app.Services.GetRequiredService<SocketIoServer>());
+        app.MapV0Conversations();
         return app;
     }
 }

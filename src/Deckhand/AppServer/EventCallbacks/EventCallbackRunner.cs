@@ -12,7 +12,8 @@ namespace Deckhand.AppServer.EventCallbacks;
 /// </summary>
 public sealed partial class EventCallbackRunner(
     ConversationMetadataUpdates metadata, ISandboxRepository sandboxes, SqlEventCallbackRepository repository,
-    EventCallbackOptions options, TimeProvider time, ILogger<EventCallbackRunner> logger) : IDisposable
+    EventCallbackOptions options, TimeProvider time, IEnumerable<IConversationTitleListener> titleListeners, ILogger<EventCallbackRunner> logger)
+    : IDisposable
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
     {
@@ -56,7 +57,11 @@ public sealed partial class EventCallbackRunner(
         }
         if (title is null)
             return null; // stays active: the next message tries again
-        await metadata.SetTitleIfUnsetAsync(conversationId, title, cancellationToken);
+        if (await metadata.SetTitleIfUnsetAsync(conversationId, title, cancellationToken))
+        {
+            foreach (var listener in titleListeners)
+                await listener.OnTitleChangedAsync(conversationId, title, cancellationToken);
+        }
         await repository.SetStatusAsync(callback.Id, EventCallbackStatus.Disabled, cancellationToken);
         return Result(callback, conversationId, e, EventCallbackResultStatus.Success, null);
     }

@@ -133,6 +133,14 @@ public sealed class ConversationEventStore(AppDatabase database)
     }
 
     /// <summary>The dashed id the tables key conversations by.</summary>
+    /// <summary>Forgets every event of the conversation (it was deleted); returns how many.</summary>
+    public async Task<int> DeleteConversationAsync(Guid conversationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("DELETE FROM conversation_events WHERE conversation_id = @c;").With("@c", Key(conversationId));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public static string Key(Guid conversationId) => conversationId.ToString("D");
 
     private static (string Sql, Action<DbCommand> Bind) Where(EventFilter filter, string? userId)

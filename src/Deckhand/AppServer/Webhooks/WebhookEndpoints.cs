@@ -99,11 +99,20 @@ public static partial class WebhookEndpoints
             && agent.TryGetProperty("llm", out var llm) && llm.ValueKind == JsonValueKind.Object ? String(llm, "model") : null;
         var usage = info.TryGetProperty("stats", out var stats) ? UsageTotals.From(stats) : null;
         var tags = info.TryGetProperty("tags", out var tagsElement) && tagsElement.ValueKind == JsonValueKind.Object ? tagsElement.GetRawText() : null;
+        var before = await services.Metadata.GetAsync(id, cancellationToken);
         var outcome = await services.Metadata.ApplyInfoAsync(sandbox, id, String(info, "title"), model, usage, tags, cancellationToken);
         if (outcome == ConversationMetadataUpdates.Outcome.Forbidden)
             return ApiErrors.Detail(StatusCodes.Status401Unauthorized, "Unauthorized");
-        if (await services.Metadata.GetAsync(id, cancellationToken) is { } row && ConversationMetadataUpdates.IsPlaceholder(id, row.Title))
-            await services.Callbacks.EnsureSetTitleAsync(id, cancellationToken);
+        if (await services.Metadata.GetAsync(id, cancellationToken) is { } row)
+        {
+            if (ConversationMetadataUpdates.IsPlaceholder(id, row.Title))
+                await services.Callbacks.EnsureSetTitleAsync(id, cancellationToken);
+            else if (before is not null && before.Title != row.Title)
+            {
+                foreach (var listener in services.TitleListeners)
+                    await listener.OnTitleChangedAsync(id, row.Title!, cancellationToken);
+            }
+        }
         return Success();
     }
 
@@ -153,8 +162,11 @@ public static partial class WebhookEndpoints
 
 /// <summary>What the webhook handlers use, as one parameter.</summary>
 public sealed class WebhookServices(WebhookAuth auth, ConversationEventStore events, ConversationMetadataUpdates metadata,
-    EventCallbackService callbacks, ILogger<WebhookServices> logger)
+    EventCallbackService callbacks, IEnumerable<IConversationTitleListener> titleListeners, ILogger<WebhookServices> logger)
 {
+    /// <summary>Told when a conversation webhook gave a conversation its title.</summary>
+    public IReadOnlyList<IConversationTitleListener> TitleListeners { get; } = [.. titleListeners];
+
     public WebhookAuth Auth => auth;
     public ConversationEventStore Events => events;
     public ConversationMetadataUpdates Metadata => metadata;

@@ -17,6 +17,15 @@ public sealed record ConversationInputs
     public IReadOnlyDictionary<string, string> CustomSecrets { get; init; } = new Dictionary<string, string>();
     public GitToken? GitToken { get; init; }
     public IReadOnlyList<JsonElement> UserSkills { get; init; } = [];
+
+    /// <summary>Extra instructions for the agent's system prompt (V0 <c>conversation_instructions</c>).</summary>
+    public string? ConversationInstructions { get; init; }
+
+    /// <summary>An MCP config replacing the settings' one (V0 <c>mcp_config</c>).</summary>
+    public JsonElement? McpConfig { get; init; }
+
+    /// <summary>SEAM: V0 <c>replay_json</c> (a JSON list of recorded events); not used by the builder yet, see <see cref="StartExtras.ReplayJson"/>.</summary>
+    public string? ReplayJson { get; init; }
 }
 
 /// <summary>
@@ -67,10 +76,8 @@ public static class ConversationRequestBuilder
             Tools = [.. (plan ? PlanTools : DefaultTools).Select(name => new ToolSpec { Name = name })],
             SystemPromptKwargs = JsonSerializer.SerializeToElement(new JsonObject { ["cli_mode"] = false }, DeckhandJson.Wire.JsonObject),
             Condenser = condenser,
-            McpConfig = McpFromSettings(settings.McpConfig),
-            AgentContext = inputs.UserSkills.Count == 0 ? null
-                : JsonSerializer.SerializeToElement(new JsonObject { ["skills"] = new JsonArray([.. inputs.UserSkills.Select(s => JsonNode.Parse(s.GetRawText()))]) },
-                    DeckhandJson.Wire.JsonObject),
+            McpConfig = McpFromSettings(inputs.McpConfig ?? settings.McpConfig),
+            AgentContext = AgentContext(inputs.UserSkills, inputs.ConversationInstructions),
         };
         var analyzer = AnalyzerFromSettings(settings.SecurityAnalyzer);
         ConfirmationPolicy policy = settings.ConfirmationMode != true ? new NeverConfirm()
@@ -87,6 +94,19 @@ public static class ConversationRequestBuilder
             MaxBudgetPerTask = settings.MaxBudgetPerTask,
             Secrets = Secrets(inputs.CustomSecrets, inputs.GitToken),
         };
+    }
+
+    private static JsonElement? AgentContext(IReadOnlyList<JsonElement> skills, string? instructions)
+    {
+        var hasInstructions = !string.IsNullOrWhiteSpace(instructions);
+        if (skills.Count == 0 && !hasInstructions)
+            return null;
+        var context = new JsonObject();
+        if (skills.Count > 0)
+            context["skills"] = new JsonArray([.. skills.Select(s => JsonNode.Parse(s.GetRawText()))]);
+        if (hasInstructions)
+            context["system_message_suffix"] = "Instructions for this conversation from the user who started it:\n" + instructions!.Trim();
+        return JsonSerializer.SerializeToElement(context, DeckhandJson.Wire.JsonObject);
     }
 
     /// <summary>Custom secrets, then the provider token under <c>&lt;PROVIDER&gt;_TOKEN</c> unless a custom secret has that name.</summary>

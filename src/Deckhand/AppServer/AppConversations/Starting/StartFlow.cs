@@ -22,9 +22,10 @@ public sealed partial class StartFlow(
     ISettingsRepository settingsStore, ISecretRepository secrets, PendingMessageDelivery delivery, BackgroundWork background,
     AppServerOptions options, TimeProvider time, ILogger<StartFlow> logger)
 {
-    public async Task RunAsync(AppConversationStartTask task, ChannelWriter<AppConversationStartTask>? observer, CancellationToken cancellationToken)
+    public async Task RunAsync(AppConversationStartTask task, ChannelWriter<AppConversationStartTask>? observer, CancellationToken cancellationToken,
+        StartExtras? extras = null)
     {
-        var run = new Run(task, observer);
+        var run = new Run(task, observer) { Extras = extras };
         try
         {
             await ExecuteAsync(run, cancellationToken);
@@ -72,7 +73,8 @@ public sealed partial class StartFlow(
         var userSkills = UserSkills.Load(Path.Combine(options.DataDir, "skills"));
 
         await AdvanceAsync(run, Status.StartingConversation, cancellationToken, t => t with { AgentServerUrl = sandbox.AgentUrl });
-        var conversationId = Guid.NewGuid();
+        var extras = run.Extras;
+        var conversationId = extras?.ConversationId ?? Guid.NewGuid();
         var startRequest = ConversationRequestBuilder.Build(new ConversationInputs
         {
             ConversationId = conversationId,
@@ -82,10 +84,15 @@ public sealed partial class StartFlow(
             CustomSecrets = await secrets.GetValuesAsync(userId, cancellationToken),
             GitToken = prepared.Token,
             UserSkills = userSkills,
+            ConversationInstructions = extras?.ConversationInstructions,
+            McpConfig = extras?.McpConfig,
+            ReplayJson = extras?.ReplayJson,
         });
         var (info, _) = await agent.CreateConversationAsync(startRequest, cancellationToken);
 
         var now = time.GetUtcNow();
+        // A row made before the start (the V0 facade's) keeps its title (it may have been renamed meanwhile) and version.
+        var existing = extras is null ? null : await conversations.FindAnyAsync(null, info.Id, cancellationToken);
         await conversations.SaveAsync(new AppConversationInfo
         {
             Id = info.Id,
@@ -94,7 +101,7 @@ public sealed partial class StartFlow(
             SelectedRepository = request.SelectedRepository,
             SelectedBranch = request.SelectedBranch,
             GitProvider = request.GitProvider,
-            Title = "Conversation " + Ids.Hex(info.Id),
+            Title = existing?.Title ?? "Conversation " + Ids.Hex(info.Id),
             Trigger = request.Trigger,
             PrNumber = request.PrNumber,
             LlmModel = startRequest.Agent!.Llm.Model,
@@ -102,6 +109,7 @@ public sealed partial class StartFlow(
             MaxBudgetPerTask = settings.MaxBudgetPerTask,
             CreatedAt = now,
             UpdatedAt = now,
+            Version = extras?.Version ?? "V1",
         }, cancellationToken);
         await callbacks.AddAsync(info.Id, EventCallbackRegistrations.Resolve(request.Processors), cancellationToken);
 
@@ -189,6 +197,7 @@ public sealed partial class StartFlow(
         public AppConversationStartTask Current { get; set; } = task;
         public ChannelWriter<AppConversationStartTask>? Observer { get; } = observer;
         public bool StartedSandbox { get; set; }
+        public StartExtras? Extras { get; init; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Start task {TaskId} failed at {Step}: {Cause}")]

@@ -19,7 +19,7 @@ public sealed partial class StartTaskRunner(
     /// <paramref name="observer"/>, which is completed when the flow ends.
     /// </summary>
     public async Task<AppConversationStartTask> BeginAsync(string? userId, AppConversationStartRequest request,
-        ChannelWriter<AppConversationStartTask>? observer, CancellationToken cancellationToken)
+        ChannelWriter<AppConversationStartTask>? observer, CancellationToken cancellationToken, StartExtras? extras = null)
     {
         var now = time.GetUtcNow();
         var task = new AppConversationStartTask
@@ -32,7 +32,7 @@ public sealed partial class StartTaskRunner(
             UpdatedAt = now,
         };
         await tasks.SaveAsync(task, cancellationToken);
-        if (!background.Run("start a conversation", token => flow.RunAsync(task, observer, token)))
+        if (!background.Run("start a conversation", token => flow.RunAsync(task, observer, token, extras)))
             observer?.TryComplete(); // stopping: the task is settled at the next start
         return task;
     }

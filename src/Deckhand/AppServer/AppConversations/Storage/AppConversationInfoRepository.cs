@@ -99,6 +99,27 @@ public sealed class AppConversationInfoRepository(AppDatabase database)
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Conversations of one <paramref name="version"/>, newest first (the V0 facade's list), created at or after
+    /// <paramref name="createdSince"/> when given.
+    /// </summary>
+    public Task<IReadOnlyList<AppConversationInfo>> ListVersionAsync(string? userId, string version, DateTimeOffset? createdSince, int offset, int limit,
+        CancellationToken cancellationToken = default) =>
+        QueryAsync(userId, createdSince is null ? "1 = 1" : "created_at >= @since", c =>
+        {
+            if (createdSince is { } since)
+                c.With("@since", database.Dialect.Time(since));
+            c.With("@limit", limit).With("@offset", offset);
+        }, "ORDER BY created_at DESC, conversation_id LIMIT @limit OFFSET @offset", cancellationToken, version);
+
+    /// <summary>How many conversations of any version live in a sandbox.</summary>
+    public async Task<long> CountAnyInSandboxAsync(string sandboxId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command("SELECT COUNT(*) FROM conversation_metadata WHERE sandbox_id = @s;").With("@s", sandboxId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace Deckhand.AppServer.AppConversations.Starting;
+
+/// <summary>
+/// What a start beyond the V1 request carries, for conversations started by the V0 facade: a preassigned conversation
+/// id, the catalogue version to keep, instructions for the agent context, an MCP config that replaces the settings' one,
+/// and <see cref="ReplayJson"/>. In memory only: a start interrupted by a restart ends in <c>ERROR</c> anyway.
+/// </summary>
+public sealed record StartExtras
+{
+    /// <summary>The id the conversation gets in its sandbox and the catalogue; null makes a new one.</summary>
+    public Guid? ConversationId { get; init; }
+
+    /// <summary><c>conversation_version</c> written to the catalogue row ("V1", or "V0" for the V0 facade).</summary>
+    public string Version { get; init; } = "V1";
+
+    /// <summary>Added to the agent's system prompt (agent context <c>system_message_suffix</c>), not sent as a message.</summary>
+    public string? ConversationInstructions { get; init; }
+
+    /// <summary>Replaces the settings' MCP config for this conversation (V0 <c>mcp_config</c>).</summary>
+    public JsonElement? McpConfig { get; init; }
+
+    /// <summary>
+    /// SEAM for the replay helper: the V0 <c>replay_json</c> text, already checked to be a JSON list of event objects.
+    /// The start flow hands it to <see cref="ConversationInputs.ReplayJson"/> and does nothing else with it yet.
+    /// </summary>
+    public string? ReplayJson { get; init; }
+}
