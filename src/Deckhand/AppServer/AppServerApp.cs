@@ -29,6 +29,10 @@ public static class AppServerApp
                 + "Set --api-key (or DECKHAND_API_KEY), or bind to 127.0.0.1.");
         if (options.MaxSandboxes < 1)
             throw new InvalidOperationException("--max-sandboxes must be at least 1.");
+        if (!string.IsNullOrEmpty(options.WebhookBaseUrl)
+            && !(Uri.TryCreate(options.WebhookBaseUrl, UriKind.Absolute, out var webhookUrl) && webhookUrl.Scheme is "http" or "https"
+                 && string.IsNullOrEmpty(webhookUrl.Query) && string.IsNullOrEmpty(webhookUrl.UserInfo)))
+            throw new InvalidOperationException("--webhook-base-url must be an absolute http(s) URL without user info or query, e.g. http://host.example:3000.");
 
         var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
             "Deckhand app server",
@@ -88,7 +92,7 @@ public static class AppServerApp
 
     /// <summary>
     /// Migrates the database, re-adopts sandboxes that survived the last run (and marks the dead ones), and only then
-    /// starts listening.
+    /// starts listening; then points the re-adopted sandboxes' webhooks at the address it now listens on.
     /// </summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
@@ -96,5 +100,6 @@ public static class AppServerApp
         await app.Services.GetRequiredService<SandboxService>().RecoverAsync(cancellationToken);
         await app.Services.GetRequiredService<StartTaskRunner>().RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+        await app.Services.GetRequiredService<SandboxService>().RepointWebhooksAsync(cancellationToken);
     }
 }

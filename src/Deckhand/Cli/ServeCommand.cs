@@ -10,6 +10,7 @@ public static class ServeCommand
 {
     public const string DatabaseVariable = "DECKHAND_DATABASE";
     public const string ApiKeyVariable = "DECKHAND_API_KEY";
+    public const string WebhookBaseUrlVariable = "DECKHAND_WEBHOOK_BASE_URL";
 
     public static Command Create()
     {
@@ -31,9 +32,14 @@ public static class ServeCommand
             DefaultValueFactory = _ => "auto",
         };
         isolation.AcceptOnlyFromAmong("auto", "bubblewrap", "none");
+        var webhookBaseUrl = new Option<string?>("--webhook-base-url")
+        {
+            Description = "The app server's URL as sandboxes reach it, for their webhooks (e.g. behind a proxy or in a container); "
+                + $"also read from {WebhookBaseUrlVariable}. Default: the address it listens on.",
+        };
         var command = new Command("serve", "Serve the OpenHands-compatible app server: sandboxes (one agent-server each), settings and secrets.")
         {
-            host, port, dataDir, database, apiKey, maxSandboxes, isolation,
+            host, port, dataDir, database, apiKey, maxSandboxes, isolation, webhookBaseUrl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,6 +55,7 @@ public static class ServeCommand
                 MaxSandboxes = parse.GetValue(maxSandboxes),
                 DeckhandCommand = NonEmpty(Environment.GetEnvironmentVariable(AgentServerLauncher.EnvironmentVariable)) is { } exe ? [exe] : null,
                 SandboxAgentServerArgs = ["--isolation", parse.GetValue(isolation)!],
+                WebhookBaseUrl = parse.GetValue(webhookBaseUrl) ?? NonEmpty(Environment.GetEnvironmentVariable(WebhookBaseUrlVariable)),
             };
             if (options.Port is < 0 or > 65535)
             {
