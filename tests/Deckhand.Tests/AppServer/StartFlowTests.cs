@@ -147,11 +147,13 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
         AssertNoSecrets(flow, logs, server, sandboxId);
     }
 
-    [Fact]
-    public async Task Polling_SeesStatusesInOrder_AndAMessageSentWhileWaitingForTheSandboxIsDeliveredAfterReady()
+    [Theory]
+    [MemberData(nameof(TestDatabases.Both), MemberType = typeof(TestDatabases))]
+    public async Task Polling_SeesStatusesInOrder_AndAMessageSentWhileWaitingForTheSandboxIsDeliveredAfterReady(string backend)
     {
-        var gate = Path.Combine(_dir, "sandbox-may-start");
-        await using var server = await TestAppServer.StartAsync(configure: o => o with { DeckhandCommand = GatedDeckhand(gate) });
+        var gate = Path.Combine(_dir, "sandbox-may-start-" + backend);
+        await using var server = await TestAppServer.StartAsync(database: await TestDatabases.ConnectionAsync(backend, postgres),
+            configure: o => o with { DeckhandCommand = GatedDeckhand(gate) });
         var flow = new AppFlow(server);
         await flow.ConfigureAsync(_llm);
         _llm.Enqueue(
