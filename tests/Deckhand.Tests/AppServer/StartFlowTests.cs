@@ -144,6 +144,11 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
             Assert.Contains("Look around.", await http.GetStringAsync(conversation.GetProperty("conversation_url").GetString() + "/events/search?limit=100"));
         }
 
+        // Every read route a client uses answers without a secret (the bodies join those checked below).
+        foreach (var route in (string[])["api/settings", "api/secrets", "api/v1/users/me", "api/v1/sandboxes/search", "api/v1/app-conversations/search",
+                     "api/v1/app-conversations/start-tasks/search", $"api/v1/app-conversations?ids={conversationId}",
+                     $"api/v1/conversation/{conversationId}/events/search?limit=100"])
+            Assert.Equal(HttpStatusCode.OK, (await flow.SendAsync(HttpMethod.Get, route)).Status);
         AssertNoSecrets(flow, logs, server, sandboxId);
     }
 
