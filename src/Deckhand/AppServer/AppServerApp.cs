@@ -35,6 +35,10 @@ public static class AppServerApp
             WebAppSetup.CheckWebRoot(webRoot);
         if (options.MaxConcurrentConversations < 1)
             throw new InvalidOperationException("--max-concurrent-conversations must be at least 1.");
+        if (!string.IsNullOrEmpty(options.WebhookBaseUrl)
+            && !(Uri.TryCreate(options.WebhookBaseUrl, UriKind.Absolute, out var webhookUrl) && webhookUrl.Scheme is "http" or "https"
+                 && string.IsNullOrEmpty(webhookUrl.Query) && string.IsNullOrEmpty(webhookUrl.UserInfo)))
+            throw new InvalidOperationException("--webhook-base-url must be an absolute http(s) URL without user info or query, e.g. http://host.example:3000.");
 
         var builder = Hosting.SlimWebHost.CreateBuilder(options.Host, options.Port, options.MaxJsonBodyBytes,
             "Deckhand app server",
@@ -106,7 +110,7 @@ public static class AppServerApp
 
     /// <summary>
     /// Migrates the database, re-adopts sandboxes that survived the last run (and marks the dead ones), and only then
-    /// starts listening.
+    /// starts listening; then points the re-adopted sandboxes' webhooks at the address it now listens on.
     /// </summary>
     public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
@@ -114,5 +118,6 @@ public static class AppServerApp
         await app.Services.GetRequiredService<SandboxService>().RecoverAsync(cancellationToken);
         await app.Services.GetRequiredService<StartTaskRunner>().RecoverAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
+        await app.Services.GetRequiredService<SandboxService>().RepointWebhooksAsync(cancellationToken);
     }
 }

@@ -11,6 +11,7 @@ public static class ServeCommand
 {
     public const string DatabaseVariable = "DECKHAND_DATABASE";
     public const string ApiKeyVariable = "DECKHAND_API_KEY";
+    public const string WebhookBaseUrlVariable = "DECKHAND_WEBHOOK_BASE_URL";
 
     public static Command Create()
     {
@@ -53,9 +54,14 @@ public static class ServeCommand
         };
         var githubApi = new Option<string?>("--github-api-url") { Description = "GitHub's REST API base URL (default https://api.github.com), for provider tokens and /api/user." };
         var gitlabApi = new Option<string?>("--gitlab-api-url") { Description = "GitLab's REST API base URL (default https://gitlab.com/api/v4), for validating provider tokens." };
+        var webhookBaseUrl = new Option<string?>("--webhook-base-url")
+        {
+            Description = "The app server's URL as sandboxes reach it, for their webhooks (e.g. behind a proxy or in a container); "
+                + $"also read from {WebhookBaseUrlVariable}. Default: the address it listens on.",
+        };
         var command = new Command("serve", "Serve the OpenHands-compatible app server: sandboxes (one agent-server each), settings and secrets.")
         {
-            host, port, dataDir, database, apiKey, maxSandboxes, maxConversations, closeDelay, isolation, webRoot, corsOrigins, githubApi, gitlabApi,
+            host, port, dataDir, database, apiKey, maxSandboxes, maxConversations, closeDelay, isolation, webRoot, corsOrigins, githubApi, gitlabApi, webhookBaseUrl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,6 +82,7 @@ public static class ServeCommand
                 SandboxAgentServerArgs = ["--isolation", parse.GetValue(isolation)!],
                 WebRoot = parse.GetValue(webRoot),
                 CorsOrigins = [.. parse.GetValue(corsOrigins) ?? [], .. Web.CorsOrigins.Parse(Environment.GetEnvironmentVariable(Web.CorsOrigins.EnvironmentVariable))],
+                WebhookBaseUrl = parse.GetValue(webhookBaseUrl) ?? NonEmpty(Environment.GetEnvironmentVariable(WebhookBaseUrlVariable)),
             };
             options = options with { GitProviderApiUrls = ApiUrls(options.GitProviderApiUrls, parse.GetValue(githubApi), parse.GetValue(gitlabApi)) };
             if (options.Port is < 0 or > 65535)

@@ -50,6 +50,30 @@ public sealed class WebhookConfigTests
     }
 
     [Fact]
+    public void BaseUrlFile_WhileItHoldsAUrl_ReplacesTheBaseUrl_AndIsReadAgainEachTime()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"deckhand-webhook-url-{Guid.NewGuid():N}");
+        try
+        {
+            var spec = Assert.Single(WebhookConfig.Read(new Dictionary<string, string>
+            {
+                ["OH_WEBHOOKS_0_BASE_URL"] = "http://127.0.0.1:3000/api/v1/webhooks/abc",
+                ["OH_WEBHOOKS_0_BASE_URL_FILE"] = file,
+            }).Webhooks);
+            Assert.Equal(file, spec.BaseUrlFile);
+            Assert.Equal("http://127.0.0.1:3000/api/v1/webhooks/abc", spec.Root); // no file yet
+            File.WriteAllText(file, "http://127.0.0.1:4123/api/v1/webhooks/abc/\n");
+            Assert.Equal("http://127.0.0.1:4123/api/v1/webhooks/abc", spec.Root);
+            File.WriteAllText(file, "not a url");
+            Assert.Equal("http://127.0.0.1:3000/api/v1/webhooks/abc", spec.Root);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void NoVariables_NoWebhooks()
     {
         var result = WebhookConfig.Read(new Dictionary<string, string> { ["PATH"] = "/usr/bin" });

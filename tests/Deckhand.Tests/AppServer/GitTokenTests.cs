@@ -6,7 +6,7 @@ using Deckhand.Tests.Support;
 namespace Deckhand.Tests.AppServer;
 
 /// <summary><c>owner/repo</c> from a private git host, with the user's provider token: through askpass, never in a URL, log or command line.</summary>
-public sealed class GitTokenTests : IAsyncLifetime
+public sealed class GitTokenTests(PostgresServer postgres) : IAsyncLifetime
 {
     private const string Token = "ghp_fakeProviderToken5521xyz";
 
@@ -27,14 +27,15 @@ public sealed class GitTokenTests : IAsyncLifetime
         TempDir.Delete(_dir);
     }
 
-    [Fact]
-    public async Task OwnerRepo_IsClonedWithTheProviderToken_WhichTheAgentGetsAsASecret_AndNoOneElseSees()
+    [Theory]
+    [MemberData(nameof(TestDatabases.Both), MemberType = typeof(TestDatabases))]
+    public async Task OwnerRepo_IsClonedWithTheProviderToken_WhichTheAgentGetsAsASecret_AndNoOneElseSees(string backend)
     {
         var source = AppFlow.CreateRepository(_dir, "widgets", new Dictionary<string, string> { ["README.md"] = "private widgets\n" });
         Workspaces.Git(source, "branch", "release");
         _host.Publish(source, "acme", "widgets");
         var logs = new RecordingLoggerProvider();
-        await using var server = await TestAppServer.StartAsync(logs: logs, configure: o => o with
+        await using var server = await TestAppServer.StartAsync(database: await TestDatabases.ConnectionAsync(backend, postgres), logs: logs, configure: o => o with
         {
             GitProviderUrls = new Dictionary<string, string> { ["github"] = _host.BaseUrl.ToString() },
         });

@@ -105,10 +105,11 @@ public sealed class SandboxLifecycleTests(PostgresServer postgres)
         }
     }
 
-    [Fact]
-    public async Task MaxSandboxes_StartingOrResumingBeyondTheLimit_PausesTheOldestRunning()
+    [Theory]
+    [MemberData(nameof(TestDatabases.Both), MemberType = typeof(TestDatabases))]
+    public async Task MaxSandboxes_StartingOrResumingBeyondTheLimit_PausesTheOldestRunning_ThenPauseResumeDelete(string backend)
     {
-        await using var server = await TestAppServer.StartAsync(maxSandboxes: 2);
+        await using var server = await TestAppServer.StartAsync(database: await TestDatabases.ConnectionAsync(backend, postgres), maxSandboxes: 2);
         var oldest = await server.StartSandboxAsync();
         var middle = await server.StartSandboxAsync();
         Assert.Equal(SandboxStatus.Running, (await server.GetSandboxAsync(oldest.Id))!.Status);
@@ -123,6 +124,22 @@ public sealed class SandboxLifecycleTests(PostgresServer postgres)
         Assert.Equal(SandboxStatus.Running, (await server.GetSandboxAsync(oldest.Id))!.Status);
         Assert.Equal(SandboxStatus.Paused, (await server.GetSandboxAsync(middle.Id))!.Status);
         Assert.Equal(SandboxStatus.Running, (await server.GetSandboxAsync(newest.Id))!.Status);
+
+        // Pause, resume and delete through the API, the registry on this database following the processes.
+        var newestPid = (await server.RuntimeAsync(newest.Id)).Pid;
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.PostAsync($"api/v1/sandboxes/{newest.Id}/pause", null)).StatusCode);
+        Assert.Equal(SandboxStatus.Paused, (await server.GetSandboxAsync(newest.Id))!.Status);
+        Assert.Equal('T', Procs.State(newestPid));
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.PostAsync($"api/v1/sandboxes/{newest.Id}/resume", null)).StatusCode);
+        Assert.Equal(SandboxStatus.Running, (await server.GetSandboxAsync(newest.Id))!.Status);
+        Assert.NotEqual('T', Procs.State(newestPid));
+        var middleRuntime = await server.RuntimeAsync(middle.Id);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.DeleteAsync($"api/v1/sandboxes/{middle.Id}")).StatusCode);
+        Assert.False(Procs.IsAlive(middleRuntime.Pid));
+        Assert.False(Directory.Exists(middleRuntime.Directory));
+        Assert.Null(await server.GetSandboxAsync(middle.Id));
+        Assert.Equal([newest.Id, oldest.Id],
+            (await server.Http.GetFromJsonAsync("api/v1/sandboxes/search", DeckhandJson.Wire.SandboxPage))!.Items.Select(i => i.Id));
     }
 
     private static List<int> SleepPids(string marker) =>

@@ -81,6 +81,10 @@ public sealed class ServeTests
             await using var process = DeckhandProcess.Start(["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", dir]);
             Assert.Equal(2, await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("without an API key", process.Output);
+
+            await using var badWebhook = DeckhandProcess.Start(["serve", "--port", "0", "--data-dir", dir, "--webhook-base-url", "not a url"]);
+            Assert.Equal(2, await badWebhook.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("--webhook-base-url must be an absolute http(s) URL", badWebhook.Output);
         }
         finally
         {
@@ -97,7 +101,10 @@ public sealed class ServeTests
         try
         {
             await using var serve = DeckhandProcess.Start(["serve", "--port", "0", "--data-dir", dir, "--sandbox-isolation", "none"],
-                new Dictionary<string, string> { ["DECKHAND_API_KEY"] = apiKey, ["DECKHAND_SECRET_KEY"] = secretKey });
+                new Dictionary<string, string>
+                {
+                    ["DECKHAND_API_KEY"] = apiKey, ["DECKHAND_SECRET_KEY"] = secretKey, ["DECKHAND_WEBHOOK_BASE_URL"] = "http://app.deckhand.test:3000/",
+                });
             var url = await serve.WaitForListeningAsync(TimeSpan.FromSeconds(60));
             using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(90) };
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.PostAsync("api/v1/sandboxes", null)).StatusCode);
@@ -113,6 +120,10 @@ public sealed class ServeTests
                 && p.CommandLine.Contains(sandboxDir + "/", StringComparison.Ordinal));
             var environment = Procs.Environment(pid);
             Assert.Equal(sandbox.SessionApiKey, environment["OH_SESSION_API_KEYS_0"]);
+            // Webhooks go where DECKHAND_WEBHOOK_BASE_URL says, not to the address it listens on.
+            var webhookUrl = $"http://app.deckhand.test:3000/api/v1/webhooks/{sandbox.Id}";
+            Assert.Equal(webhookUrl, environment["OH_WEBHOOKS_0_BASE_URL"]);
+            Assert.Equal(webhookUrl, File.ReadAllText(environment["OH_WEBHOOKS_0_BASE_URL_FILE"]).Trim());
             Assert.False(environment.ContainsKey("DECKHAND_API_KEY"));
             Assert.False(environment.ContainsKey("DECKHAND_SECRET_KEY"));
             Procs.AssertNowhereOnACommandLine(apiKey, secretKey, sandbox.SessionApiKey!);

@@ -7,7 +7,7 @@ using Deckhand.Tests.Support;
 namespace Deckhand.Tests.AppServer;
 
 /// <summary>Starts that cannot succeed end in ERROR with a detail naming the step and the cause; bad requests get a 4xx.</summary>
-public sealed class StartErrorTests : IAsyncLifetime
+public sealed class StartErrorTests(PostgresServer postgres) : IAsyncLifetime
 {
     private readonly string _dir = TempDir.Create("deckhand-start-errors");
     private ScriptedLlmServer _llm = null!;
@@ -20,13 +20,14 @@ public sealed class StartErrorTests : IAsyncLifetime
         TempDir.Delete(_dir);
     }
 
-    [Fact]
-    public async Task UnknownBranch_EndsInError_AtPreparingRepository_AndTheSandboxItStartedIsDeleted()
+    [Theory]
+    [MemberData(nameof(TestDatabases.Both), MemberType = typeof(TestDatabases))]
+    public async Task UnknownBranch_EndsInError_AtPreparingRepository_AndTheSandboxItStartedIsDeleted(string backend)
     {
-        await using var server = await TestAppServer.StartAsync();
+        await using var server = await TestAppServer.StartAsync(database: await TestDatabases.ConnectionAsync(backend, postgres));
         var flow = new AppFlow(server);
         await flow.ConfigureAsync(_llm);
-        var repo = AppFlow.CreateRepository(_dir, "gadgets", new Dictionary<string, string> { ["a.txt"] = "a" });
+        var repo = AppFlow.CreateRepository(_dir, "gadgets-" + backend, new Dictionary<string, string> { ["a.txt"] = "a" });
 
         var snapshots = await flow.StreamStartAsync($$"""{"selected_repository":"{{repo}}","selected_branch":"no-such-branch"}""");
 
@@ -40,17 +41,18 @@ public sealed class StartErrorTests : IAsyncLifetime
         Assert.Equal(0, (await flow.JsonAsync(HttpMethod.Get, "api/v1/app-conversations/count")).GetInt32());
     }
 
-    [Fact]
-    public async Task BadRepositories_EndInError_WithTheCause()
+    [Theory]
+    [MemberData(nameof(TestDatabases.Both), MemberType = typeof(TestDatabases))]
+    public async Task BadRepositories_EndInError_WithTheCause(string backend)
     {
-        await using var server = await TestAppServer.StartAsync(configure: o => o with
+        await using var server = await TestAppServer.StartAsync(database: await TestDatabases.ConnectionAsync(backend, postgres), configure: o => o with
         {
             GitProviderUrls = new Dictionary<string, string> { ["github"] = "http://127.0.0.1:9" },
         });
         var flow = new AppFlow(server);
         await flow.ConfigureAsync(_llm);
         var sandbox = await server.StartSandboxAsync();
-        var notGit = Path.Combine(_dir, "plain-folder");
+        var notGit = Path.Combine(_dir, "plain-folder-" + backend);
         Directory.CreateDirectory(notGit);
 
         async Task<string> ErrorOf(string repository)

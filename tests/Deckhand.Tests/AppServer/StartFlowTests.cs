@@ -50,13 +50,25 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
         // A skill of the user's own, kept by the app server.
         Directory.CreateDirectory(Path.Combine(server.DataDir, "skills"));
         File.WriteAllText(Path.Combine(server.DataDir, "skills", "house-rules.md"), $"Indent with tabs; sign off with {UserSkillMarker}.\n");
+        // The agent uses the custom secret (exported to its shell because the command names it), then holds until the
+        // test has looked at every process while the conversation runs.
+        var running = Path.Combine(_dir, "agent-running-" + backend);
+        var gate = Path.Combine(_dir, "agent-may-finish-" + backend);
         _llm.Enqueue(
-            ScriptedReply.ToolCall("terminal", new { command = "cat setup-ran.txt && echo agent-was-here > agent.txt" }),
+            ScriptedReply.ToolCall("terminal", new
+            {
+                command = $"cat setup-ran.txt && echo agent-was-here > agent.txt && echo \"deploy with ${AppFlow.CustomSecretName}\" | tee deploy.txt"
+                    + $" && touch '{running}' && while [ ! -e '{gate}' ]; do sleep 0.05; done",
+            }),
             ScriptedReply.ToolCall("finish", new { message = "done" }));
 
-        var snapshots = await flow.StreamStartAsync($$$"""
+        var started = flow.StreamStartAsync($$$"""
             {"selected_repository":"{{{repo}}}","initial_message":{"role":"user","content":[{"type":"text","text":"Look around."}]}}
             """);
+        await Wait.UntilAsync(() => Task.FromResult(File.Exists(running)), "the agent's command to run", TimeSpan.FromSeconds(90));
+        Procs.AssertNowhereOnACommandLine(AppFlow.LlmKey, AppFlow.CustomSecretValue);
+        File.WriteAllText(gate, "");
+        var snapshots = await started;
 
         Assert.Equal(AppFlow.AllStatuses, AppFlow.Statuses(snapshots));
         var first = snapshots[0];
@@ -101,6 +113,14 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
         var events = JsonSerializer.Serialize(await agent.AllEventsAsync(id), DeckhandJson.Wire.IReadOnlyListEvent);
         Assert.Contains("setup-done", events);
         Assert.Contains("Look around.", events);
+        // The agent had the secret's value; its events (and what the model was sent) only show it masked.
+        Assert.Equal($"deploy with {AppFlow.CustomSecretValue}\n", File.ReadAllText(Path.Combine(project, "deploy.txt")));
+        Assert.Contains("deploy with <secret-hidden>", events.Replace("\u003C", "<", StringComparison.Ordinal).Replace("\u003E", ">", StringComparison.Ordinal));
+        Assert.DoesNotContain(AppFlow.CustomSecretValue, events);
+        Assert.DoesNotContain(_llm.Requests, r => r.Body.Contains(AppFlow.CustomSecretValue, StringComparison.Ordinal) || r.Body.Contains(AppFlow.LlmKey, StringComparison.Ordinal));
+        // The app server's own copy of the events, read through the API (so its bodies are checked below).
+        await Wait.UntilAsync(async () => (await flow.SendAsync(HttpMethod.Get, $"api/v1/events/search?conversation_id__eq={conversationId}&limit=100"))
+            .Body.Contains("deploy with", StringComparison.Ordinal), "the app server's event copy to hold the agent's command");
 
         // AGENTS.md of the repository and the user's skill reached the model; the agent got the custom secret by name.
         Assert.Contains(AgentsMarker, _llm.Requests[0].Body);
@@ -124,14 +144,21 @@ public sealed class StartFlowTests(PostgresServer postgres) : IAsyncLifetime
             Assert.Contains("Look around.", await http.GetStringAsync(conversation.GetProperty("conversation_url").GetString() + "/events/search?limit=100"));
         }
 
+        // Every read route a client uses answers without a secret (the bodies join those checked below).
+        foreach (var route in (string[])["api/settings", "api/secrets", "api/v1/users/me", "api/v1/sandboxes/search", "api/v1/app-conversations/search",
+                     "api/v1/app-conversations/start-tasks/search", $"api/v1/app-conversations?ids={conversationId}",
+                     $"api/v1/conversation/{conversationId}/events/search?limit=100"])
+            Assert.Equal(HttpStatusCode.OK, (await flow.SendAsync(HttpMethod.Get, route)).Status);
         AssertNoSecrets(flow, logs, server, sandboxId);
     }
 
-    [Fact]
-    public async Task Polling_SeesStatusesInOrder_AndAMessageSentWhileWaitingForTheSandboxIsDeliveredAfterReady()
+    [Theory]
+    [MemberData(nameof(TestDatabases.Both), MemberType = typeof(TestDatabases))]
+    public async Task Polling_SeesStatusesInOrder_AndAMessageSentWhileWaitingForTheSandboxIsDeliveredAfterReady(string backend)
     {
-        var gate = Path.Combine(_dir, "sandbox-may-start");
-        await using var server = await TestAppServer.StartAsync(configure: o => o with { DeckhandCommand = GatedDeckhand(gate) });
+        var gate = Path.Combine(_dir, "sandbox-may-start-" + backend);
+        await using var server = await TestAppServer.StartAsync(database: await TestDatabases.ConnectionAsync(backend, postgres),
+            configure: o => o with { DeckhandCommand = GatedDeckhand(gate) });
         var flow = new AppFlow(server);
         await flow.ConfigureAsync(_llm);
         _llm.Enqueue(

@@ -8,7 +8,7 @@ namespace Deckhand.AgentServer.Webhooks;
 /// Reads the <c>webhooks</c> config from the environment the way OpenHands' agent-server does (prefix <c>OH_</c>, list
 /// items by index, nested fields with <c>_</c>): <c>OH_WEBHOOKS_0_BASE_URL</c>, <c>OH_WEBHOOKS_0_HEADERS_&lt;NAME&gt;</c>,
 /// <c>OH_WEBHOOKS_0_EVENT_BUFFER_SIZE</c>, <c>_FLUSH_DELAY</c>, <c>_NUM_RETRIES</c>, <c>_RETRY_DELAY</c>,
-/// <c>_MAX_QUEUE_SIZE</c>, <c>_MAX_BATCH_BYTES</c>, <c>_MAX_QUEUE_BYTES</c>. A whole list (<c>OH_WEBHOOKS</c>), one item
+/// <c>_MAX_QUEUE_SIZE</c>, <c>_MAX_BATCH_BYTES</c>, <c>_MAX_QUEUE_BYTES</c>, and Deckhand's <c>_BASE_URL_FILE</c>. A whole list (<c>OH_WEBHOOKS</c>), one item
 /// (<c>OH_WEBHOOKS_0</c>) or the headers (<c>OH_WEBHOOKS_0_HEADERS</c>) may also be JSON; single variables override JSON.
 /// Unknown fields are ignored.
 /// </summary>
@@ -80,6 +80,7 @@ public static class WebhookConfig
         var spec = defaults with
         {
             BaseUrl = baseUrl.Trim(),
+            BaseUrlFile = fields.TryGetValue("base_url_file", out var file) && !string.IsNullOrWhiteSpace(file) ? file.Trim() : null,
             Headers = headers,
             EventBufferSize = Int(fields, "event_buffer_size", defaults.EventBufferSize, name, problems),
             FlushDelay = Seconds(fields, "flush_delay", defaults.FlushDelay, name, problems),

@@ -16,12 +16,15 @@ internal sealed partial class WebhookSender(WebhookSpec spec, string? sessionKey
     /// <summary>Posts <paramref name="body"/> to <c>{base_url}{path}</c>; true once it was accepted (2xx).</summary>
     public async Task<bool> PostAsync(string path, byte[] body, CancellationToken cancellationToken)
     {
-        var url = spec.Root + path;
         string failure = "";
+        var url = spec.Root + path;
         for (var attempt = 0; attempt <= spec.NumRetries; attempt++)
         {
             if (attempt > 0)
+            {
                 await Task.Delay(TimeSpan.FromSeconds(spec.RetryDelay), time, cancellationToken);
+                url = spec.Root + path; // the receiver may have moved (base_url_file) while we waited
+            }
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(spec.RequestTimeout);
             try
@@ -48,15 +51,15 @@ internal sealed partial class WebhookSender(WebhookSpec spec, string? sessionKey
             {
                 failure = ex.HttpRequestError.ToString();
             }
-            LogAttemptFailed(logger, Describe(path), attempt + 1, failure);
+            LogAttemptFailed(logger, Describe(url), attempt + 1, failure);
         }
-        LogGaveUp(logger, Describe(path), spec.NumRetries + 1, failure);
+        LogGaveUp(logger, Describe(url), spec.NumRetries + 1, failure);
         return false;
     }
 
     /// <summary>Host and path of a post, for logs (no user info, no query).</summary>
-    private string Describe(string path) =>
-        Uri.TryCreate(spec.Root + path, UriKind.Absolute, out var url) ? $"{url.Scheme}://{url.Authority}{url.AbsolutePath}" : path;
+    private static string Describe(string target) =>
+        Uri.TryCreate(target, UriKind.Absolute, out var url) ? $"{url.Scheme}://{url.Authority}{url.AbsolutePath}" : "(invalid URL)";
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook post to {Url} failed (attempt {Attempt}): {Failure}")]
     private static partial void LogAttemptFailed(ILogger logger, string url, int attempt, string failure);

@@ -10,6 +10,13 @@ public sealed record WebhookSpec
     /// <summary>Events go to <c>{base_url}/events/{conversation id hex}</c>, conversation info to <c>{base_url}/conversations</c>.</summary>
     public required string BaseUrl { get; init; }
 
+    /// <summary>
+    /// Deckhand extension (<c>OH_WEBHOOKS_0_BASE_URL_FILE</c>): a file holding the base URL, read before every post and
+    /// taking precedence over <see cref="BaseUrl"/> while it holds an absolute http(s) URL. Whoever started this server
+    /// (the app server) rewrites it when it moves, so posts follow it without a restart.
+    /// </summary>
+    public string? BaseUrlFile { get; init; }
+
     /// <summary>Sent with every post, besides <c>X-Session-API-Key</c> (values may be secrets: never logged).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
@@ -64,6 +71,21 @@ public sealed record WebhookSpec
         return problems;
     }
 
-    /// <summary>The base URL without a trailing slash, for appending paths.</summary>
-    internal string Root => BaseUrl.TrimEnd('/');
+    /// <summary>The base URL without a trailing slash, for appending paths: the file's when it holds a usable one.</summary>
+    internal string Root => ReadBaseUrlFile() ?? BaseUrl.TrimEnd('/');
+
+    private string? ReadBaseUrlFile()
+    {
+        if (string.IsNullOrEmpty(BaseUrlFile))
+            return null;
+        try
+        {
+            var text = File.ReadAllText(BaseUrlFile).Trim();
+            return Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? text.TrimEnd('/') : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

@@ -41,6 +41,12 @@ public interface ISandboxProvider
     /// </summary>
     Task<IReadOnlyList<SandboxRecord>> RecoverAsync(IReadOnlyList<SandboxRecord> records, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Once the app server listens (after <see cref="RecoverAsync"/>): points the webhooks of the sandboxes in
+    /// <paramref name="records"/> at its current address, which a restart may have changed.
+    /// </summary>
+    Task RepointWebhooksAsync(IReadOnlyList<SandboxRecord> records, CancellationToken cancellationToken);
+
     /// <summary>The directory conversations in this sandbox work in, as its agent-server sees it.</summary>
     string WorkingDirectory(SandboxRecord record);
 }

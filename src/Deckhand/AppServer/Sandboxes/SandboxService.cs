@@ -39,6 +39,16 @@ public sealed partial class SandboxService(
         }
     }
 
+    /// <summary>Once the app server listens: every sandbox that is not gone posts its webhooks to its current address.</summary>
+    public async Task RepointWebhooksAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var provider in _providers)
+        {
+            var records = await repository.ListByProviderAsync(provider.Kind, cancellationToken);
+            await provider.RepointWebhooksAsync([.. records.Where(r => r.Status != SandboxStatus.Missing)], cancellationToken);
+        }
+    }
+
     public async Task<SandboxPage> SearchAsync(string? userId, int offset, int limit, CancellationToken cancellationToken = default)
     {
         var rows = await repository.ListAsync(userId, offset, limit + 1, cancellationToken);

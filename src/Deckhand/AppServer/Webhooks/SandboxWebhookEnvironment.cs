@@ -15,18 +15,28 @@ namespace Deckhand.AppServer.Webhooks;
 /// </summary>
 public sealed class SandboxWebhookEnvironment(AppServerOptions options, IServiceProvider services)
 {
-    /// <summary>The variables for <paramref name="sandbox"/>; empty when the app server's address is not known.</summary>
-    public IReadOnlyDictionary<string, string> For(SandboxRecord sandbox)
+    /// <summary>
+    /// The variables for <paramref name="sandbox"/>; empty when the app server's address is not known.
+    /// <paramref name="baseUrlFile"/>, when given, is where the provider keeps <see cref="BaseUrl"/> for the sandbox to
+    /// re-read (<c>OH_WEBHOOKS_0_BASE_URL_FILE</c>), so a re-adopted sandbox follows the app server to a new address.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> For(SandboxRecord sandbox, string? baseUrlFile = null)
     {
-        if (AppServerUrl() is not { } root)
+        if (BaseUrl(sandbox) is not { } baseUrl)
             return new Dictionary<string, string>();
-        return new Dictionary<string, string>
+        var variables = new Dictionary<string, string>
         {
-            ["OH_WEBHOOKS_0_BASE_URL"] = $"{root}/api/v1/webhooks/{sandbox.Id}",
+            ["OH_WEBHOOKS_0_BASE_URL"] = baseUrl,
             ["OH_WEBHOOKS_0_EVENT_BUFFER_SIZE"] = options.SandboxWebhookBufferSize.ToString(CultureInfo.InvariantCulture),
             ["OH_WEBHOOKS_0_FLUSH_DELAY"] = options.SandboxWebhookFlushDelay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
         };
+        if (baseUrlFile is not null)
+            variables["OH_WEBHOOKS_0_BASE_URL_FILE"] = baseUrlFile;
+        return variables;
     }
+
+    /// <summary>Where <paramref name="sandbox"/> posts its webhooks now; null when the app server's address is not known.</summary>
+    public string? BaseUrl(SandboxRecord sandbox) => AppServerUrl() is { } root ? $"{root}/api/v1/webhooks/{sandbox.Id}" : null;
 
     /// <summary>This app server's base URL as a sandbox reaches it, without a trailing slash.</summary>
     public string? AppServerUrl()

@@ -23,6 +23,9 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
     public const string SpecId = "deckhand-agent-server";
     public const string LogFileName = "agent-server.log";
 
+    /// <summary>In the sandbox's directory: the app server's webhook URL, which the agent-server re-reads before each post.</summary>
+    public const string WebhookUrlFileName = "webhook-base-url";
+
     // $1 is the log file; the rest is the command. exec keeps the pid; setsid makes it a session leader.
     private const string LaunchScript = "log=\"$1\"; shift; exec setsid \"$@\" </dev/null >>\"$log\" 2>&1";
     private const string LaunchScriptWithoutSetsid = "log=\"$1\"; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1";
@@ -94,8 +97,10 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
             info.Environment.Remove(name);
         foreach (var (name, value) in _options.Environment)
             info.Environment[name] = value;
-        foreach (var (name, value) in _webhooks?.For(record) ?? new Dictionary<string, string>())
+        var webhookUrlFile = Path.Combine(dir, WebhookUrlFileName);
+        foreach (var (name, value) in _webhooks?.For(record, webhookUrlFile) ?? new Dictionary<string, string>())
             info.Environment[name] = value;
+        WriteWebhookUrl(record, dir);
         info.Environment["OH_SESSION_API_KEYS_0"] = record.SessionApiKey;
 
         SystemProcess process;
@@ -228,6 +233,39 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
             StopStrays(adopted);
             return result;
         }, cancellationToken);
+
+    /// <summary>
+    /// Rewrites each live sandbox's <see cref="WebhookUrlFileName"/> with the app server's current address. Its
+    /// agent-server reads the file before every post, so events it could not deliver while the app server was down
+    /// (kept and retried) reach the app server where it listens now, without restarting the sandbox and its runs.
+    /// </summary>
+    public Task RepointWebhooksAsync(IReadOnlyList<SandboxRecord> records, CancellationToken cancellationToken)
+    {
+        foreach (var record in records)
+        {
+            if (Runtime(record) is { } runtime && Directory.Exists(runtime.Directory))
+                WriteWebhookUrl(record, runtime.Directory);
+        }
+        return Task.CompletedTask;
+    }
+
+    private void WriteWebhookUrl(SandboxRecord record, string dir)
+    {
+        if (_webhooks?.BaseUrl(record) is not { } url)
+            return;
+        var path = Path.Combine(dir, WebhookUrlFileName);
+        var temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, url + "\n");
+            File.Move(temporary, path, overwrite: true); // atomic: a reader sees the old URL or the new one
+            LogWebhookUrl(_logger, record.Id, url);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWebhookUrlFailed(_logger, record.Id, ex.Message);
+        }
+    }
 
     /// <summary>Stops every agent-server under the sandboxes directory whose pid is not in <paramref name="keep"/>.</summary>
     internal void StopStrays(IReadOnlySet<int> keep)
@@ -432,6 +470,12 @@ public sealed partial class ProcessSandboxProvider : ISandboxProvider, IDisposab
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox {SandboxId} re-adopted: pid {Pid} is still running")]
     private static partial void LogAdopted(ILogger logger, string sandboxId, int pid);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sandbox {SandboxId} posts its webhooks to {Url}")]
+    private static partial void LogWebhookUrl(ILogger logger, string sandboxId, string url);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox {SandboxId}: could not write its webhook URL: {Reason}")]
+    private static partial void LogWebhookUrlFailed(ILogger logger, string sandboxId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping agent-server pid {Pid}: it runs in the sandboxes directory but no sandbox accounts for it")]
     private static partial void LogStray(ILogger logger, int pid);
