@@ -61,6 +61,12 @@ public sealed record AppServerOptions
     /// <summary>Largest JSON request body accepted.</summary>
     public long MaxJsonBodyBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Where V0 <c>submit-feedback</c> posts a conversation's trajectory (env <c>DECKHAND_FEEDBACK_URL</c>); null (the
+    /// default) refuses feedback instead of sending conversations to a third party.
+    /// </summary>
+    public string? FeedbackUrl { get; init; }
+
     public string SandboxesDir => Path.Combine(DataDir, "sandboxes");
 
     public bool IsLoopbackHost =>

@@ -49,6 +49,7 @@ public static class ServeCommand
                 MaxSandboxes = parse.GetValue(maxSandboxes),
                 DeckhandCommand = NonEmpty(Environment.GetEnvironmentVariable(AgentServerLauncher.EnvironmentVariable)) is { } exe ? [exe] : null,
                 SandboxAgentServerArgs = ["--isolation", parse.GetValue(isolation)!],
+                FeedbackUrl = NonEmpty(Environment.GetEnvironmentVariable("DECKHAND_FEEDBACK_URL")),
             };
             if (options.Port is < 0 or > 65535)
             {

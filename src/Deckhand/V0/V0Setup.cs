@@ -1,3 +1,4 @@
+using Deckhand.V0.ConversationRoutes;
 using Deckhand.V0.SocketIo;
 using Deckhand.V0.Sockets;
 
@@ -16,12 +17,14 @@ public static class V0Setup
             s.GetRequiredService<ILogger<SocketIoServer>>()));
         services.AddSingleton<V0Rooms>();
         services.AddSingleton<Events.V0History>();
+        services.AddV0ConversationRoutes();
         return services;
     }
 
     public static WebApplication MapV0(this WebApplication app)
     {
         app.MapSocketIo("/socket.io", app.Services.GetRequiredService<SocketIoServer>());
+        app.MapV0ConversationRoutes();
         return app;
     }
 }
