@@ -252,7 +252,7 @@ public sealed class ConversationRoutesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SubmitFeedback_WithoutATarget_RefusesAndSendsNothing()
+    public async Task SubmitFeedbackWithoutATarget_Refuses_AndGitChangesOutsideARepository_Is404()
     {
         await using var server = await TestAppServer.StartAsync();
         var flow = new AppFlow(server);
@@ -263,6 +263,10 @@ public sealed class ConversationRoutesTests : IAsyncLifetime
             """{"email":"a@example.com","version":"1.0","permissions":"public","polarity":"negative"}""");
         Assert.Equal(HttpStatusCode.NotImplemented, status);
         Assert.Contains("DECKHAND_FEEDBACK_URL", AppFlow.Parse(body).GetProperty("error").GetString());
+        // Without a repository the start flow makes the workspace one; once it is gone, git/changes says so.
+        var workspace = (await AppFlow.Agent(await flow.ConversationAsync(id)).GetConversationAsync(Guid.Parse(id)))!.Workspace.WorkingDir;
+        Assert.Equal("[]", (await flow.SendAsync(HttpMethod.Get, $"api/conversations/{id}/git/changes")).Body);
+        Directory.Delete(Path.Combine(workspace, ".git"), recursive: true);
         Assert.Equal("""{"error":"Not a git repository"}""", (await flow.SendAsync(HttpMethod.Get, $"api/conversations/{id}/git/changes")).Body);
     }
 

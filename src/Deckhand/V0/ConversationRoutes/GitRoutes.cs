@@ -18,7 +18,7 @@ internal static class GitRoutes
         var (workspace, problem) = await FileRoutes.WorkspaceAsync(conversations, conversation_id, cancellationToken);
         if (workspace is null)
             return problem!;
-        if (!InsideRepository(workspace.Root))
+        if (!InsideRepository(workspace.Root, workspace.SandboxRoot))
             return V0Json.Error(StatusCodes.Status404NotFound, "Not a git repository");
         List<GitChange> changes;
         try
@@ -79,10 +79,10 @@ internal static class GitRoutes
         });
     }
 
-    /// <summary>True when <paramref name="dir"/> or a parent holds <c>.git</c>.</summary>
-    private static bool InsideRepository(string dir)
+    /// <summary>True when <paramref name="dir"/> or a parent up to <paramref name="top"/> holds <c>.git</c>.</summary>
+    private static bool InsideRepository(string dir, string top)
     {
-        for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent)
+        for (var d = new DirectoryInfo(dir); d is not null && Deckhand.Engine.Files.RealPath.IsWithin(d.FullName, top); d = d.Parent)
         {
             var git = Path.Combine(d.FullName, ".git");
             if (Directory.Exists(git) || File.Exists(git))

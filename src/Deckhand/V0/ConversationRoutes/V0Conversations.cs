@@ -9,9 +9,10 @@ namespace Deckhand.V0.ConversationRoutes;
 
 /// <summary>
 /// The conversation's working directory as both sides see it: <see cref="AgentDir"/> is the path its agent-server
-/// uses, <see cref="Root"/> the same directory's real path on this host (the process sandbox shares the filesystem).
+/// uses, <see cref="Root"/> the same directory's real path on this host (the process sandbox shares the filesystem),
+/// <see cref="SandboxRoot"/> the real path of the whole sandbox workspace it lies in.
 /// </summary>
-public sealed record V0Workspace(string AgentDir, string Root, AgentServerClient Agent);
+public sealed record V0Workspace(string AgentDir, string Root, string SandboxRoot, AgentServerClient Agent);
 
 /// <summary>Resolves the <c>{conversation_id}</c> of the per-conversation routes (V0 or V1 rows) and their workspace.</summary>
 public sealed class V0Conversations(ConversationTargets targets, SandboxService sandboxes, CurrentUser user)
@@ -45,7 +46,8 @@ public sealed class V0Conversations(ConversationTargets targets, SandboxService 
             return null;
         var root = RealPath.Resolve(dir);
         // Only a directory inside the sandbox's own workspace is served from this host.
-        return RealPath.IsWithin(root, RealPath.Of(sandboxes.WorkingDirectory(sandbox))) ? new V0Workspace(dir, root, agent) : null;
+        var sandboxRoot = RealPath.Of(sandboxes.WorkingDirectory(sandbox));
+        return RealPath.IsWithin(root, sandboxRoot) ? new V0Workspace(dir, root, sandboxRoot, agent) : null;
     }
 
     /// <summary><c>{"error":"Runtime not yet initialized"}</c> (404): the sandbox is not running, so its files cannot be reached.</summary>
