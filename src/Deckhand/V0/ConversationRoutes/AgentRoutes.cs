@@ -37,7 +37,7 @@ internal static partial class AgentRoutes
                 return V0Json.Error(StatusCodes.Status404NotFound, "Agent session not found for this conversation");
             skills = await workspace.Agent.ListSkillsAsync(workspace.AgentDir, cancellationToken);
         }
-        catch (Exception ex) when (ex is AgentServerException or HttpRequestException)
+        catch (Exception ex) when (ex is AgentServerException or HttpRequestException or IOException or UnauthorizedAccessException)
         {
             return V0Json.Error(StatusCodes.Status502BadGateway, $"Error getting microagents: {Message(ex)}");
         }

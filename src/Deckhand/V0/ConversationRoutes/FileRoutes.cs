@@ -137,6 +137,11 @@ internal static class FileRoutes
             await stream.DisposeAsync();
             return V0Json.Error(StatusCodes.Status500InternalServerError, $"Error zipping workspace: {ex.Message}");
         }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
         response.Headers[HeaderNames.ContentDisposition] = "attachment; filename=\"workspace.zip\"";
         return TypedResults.Stream(stream, "application/zip");
     }
@@ -182,6 +187,10 @@ internal static class FileRoutes
         catch (InvalidDataException ex)
         {
             return ApiErrors.Detail(StatusCodes.Status400BadRequest, $"Malformed multipart body: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return ApiErrors.Detail(ex.StatusCode, $"The upload was refused: {ex.Message}");
         }
         var uploaded = new List<string>();
         var skipped = new List<(string Name, string Reason)>();
@@ -255,6 +264,10 @@ internal static class FileRoutes
         catch (Exception ex) when (ex is AgentServerException or HttpRequestException)
         {
             return (null, V0Json.Error(StatusCodes.Status502BadGateway, $"The sandbox did not answer: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, V0Json.Error(StatusCodes.Status500InternalServerError, $"The workspace cannot be read: {ex.Message}"));
         }
     }
 }
