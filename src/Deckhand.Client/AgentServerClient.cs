@@ -188,6 +188,58 @@ public sealed class AgentServerClient(HttpClient http, string? sessionApiKey = n
         return await ReadAsync(response, DeckhandJson.Wire.ConversationSkills, cancellationToken);
     }
 
+    /// <summary><c>POST /api/skills</c>: the user and project skills of <paramref name="projectDir"/> (public skills not loaded).</summary>
+    public async Task<Contracts.Skills.SkillsResponse> ListSkillsAsync(string? projectDir, CancellationToken cancellationToken = default)
+    {
+        var request = new Contracts.Skills.SkillsRequest { LoadPublic = false, LoadOrg = false, ProjectDir = projectDir };
+        using var response = await SendAsync(HttpMethod.Post, "api/skills", JsonContent.Create(request, DeckhandJson.Wire.SkillsRequest), cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.SkillsResponse, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>POST /api/hooks</c>: the hook configuration of <paramref name="projectDir"/> (<c>.openhands/hooks.json</c>) as
+    /// <c>{"event_type": [matchers]}</c>, or null when it has none.
+    /// </summary>
+    public async Task<JsonElement?> GetHooksAsync(string? projectDir, CancellationToken cancellationToken = default)
+    {
+        var body = new System.Text.Json.Nodes.JsonObject { ["project_dir"] = projectDir };
+        using var response = await SendAsync(HttpMethod.Post, "api/hooks", JsonContent.Create(body, DeckhandJson.Wire.JsonObject), cancellationToken);
+        var answer = await ReadAsync(response, DeckhandJson.Wire.JsonElement, cancellationToken);
+        return answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("hook_config", out var config) && config.ValueKind == JsonValueKind.Object
+            ? config
+            : null;
+    }
+
+    /// <summary><c>GET /api/file/download</c>: the file's bytes, or null when it does not exist.</summary>
+    public async Task<byte[]?> DownloadFileAsync(string absolutePath, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "api/file/download?path=" + Uri.EscapeDataString(absolutePath), null, cancellationToken,
+            allowNotFound: true);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await response.Content.ReadAsByteArrayAsync(cancellationToken);
+    }
+
+    /// <summary><c>POST /api/file/upload</c>: writes <paramref name="content"/> to <paramref name="absolutePath"/> (parents created).</summary>
+    public async Task UploadFileAsync(string absolutePath, Stream content, CancellationToken cancellationToken = default)
+    {
+        using var form = new MultipartFormDataContent();
+        form.Add(new StreamContent(content), "file", Path.GetFileName(absolutePath));
+        using var response = await SendAsync(HttpMethod.Post, "api/file/upload?path=" + Uri.EscapeDataString(absolutePath), form, cancellationToken);
+    }
+
+    /// <summary><c>GET /api/git/changes</c> of the repository at <paramref name="path"/> ([] when it is not one).</summary>
+    public async Task<List<Contracts.Git.GitChange>> GitChangesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "api/git/changes?path=" + Uri.EscapeDataString(path), null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.ListGitChange, cancellationToken);
+    }
+
+    /// <summary><c>GET /api/git/diff</c> of one file: its working copy and its content at the base ref.</summary>
+    public async Task<Contracts.Git.GitDiff> GitDiffAsync(string path, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Get, "api/git/diff?path=" + Uri.EscapeDataString(path), null, cancellationToken);
+        return await ReadAsync(response, DeckhandJson.Wire.GitDiff, cancellationToken);
+    }
+
     /// <summary>Opens <c>/sockets/events/{id}</c>; see <see cref="EventSocket"/>.</summary>
     public Task<EventSocket> ConnectEventsAsync(Guid id, EventSocketOptions? options = null, CancellationToken cancellationToken = default) =>
         EventSocket.ConnectAsync(BaseAddress, id, sessionApiKey, options ?? new EventSocketOptions(), cancellationToken);

@@ -3,6 +3,7 @@ using Deckhand.AgentServer.Conversations;
 using Deckhand.AgentServer.Events;
 using Deckhand.AgentServer.Files;
 using Deckhand.AgentServer.Git;
+using Deckhand.AgentServer.Hooks;
 using Deckhand.AgentServer.Http;
 using Deckhand.AgentServer.Llm;
 using Deckhand.AgentServer.Mcp;
@@ -86,6 +87,7 @@ public static class AgentServerApp
         app.MapBash();
         app.MapFiles();
         app.MapGit();
+        app.MapHooks();
         app.MapMcp();
         app.MapOpenApi("/openapi.json");
 

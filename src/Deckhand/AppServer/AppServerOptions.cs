@@ -95,6 +95,12 @@ public sealed record AppServerOptions
     /// <summary>Accept <c>conversation_id</c> in the V0 create body (OpenHands: env <c>ALLOW_SET_CONVERSATION_ID=1</c>).</summary>
     public bool AllowSetConversationId { get; init; }
 
+    /// <summary>
+    /// Where V0 <c>submit-feedback</c> posts a conversation's trajectory (env <c>DECKHAND_FEEDBACK_URL</c>); null (the
+    /// default) refuses feedback instead of sending conversations to a third party.
+    /// </summary>
+    public string? FeedbackUrl { get; init; }
+
     public string SandboxesDir => Path.Combine(DataDir, "sandboxes");
 
     public bool IsLoopbackHost =>

@@ -83,6 +83,7 @@ public static class ServeCommand
                 WebRoot = parse.GetValue(webRoot),
                 CorsOrigins = [.. parse.GetValue(corsOrigins) ?? [], .. Web.CorsOrigins.Parse(Environment.GetEnvironmentVariable(Web.CorsOrigins.EnvironmentVariable))],
                 WebhookBaseUrl = parse.GetValue(webhookBaseUrl) ?? NonEmpty(Environment.GetEnvironmentVariable(WebhookBaseUrlVariable)),
+                FeedbackUrl = NonEmpty(Environment.GetEnvironmentVariable("DECKHAND_FEEDBACK_URL")),
             };
             options = options with { GitProviderApiUrls = ApiUrls(options.GitProviderApiUrls, parse.GetValue(githubApi), parse.GetValue(gitlabApi)) };
             if (options.Port is < 0 or > 65535)

@@ -1,6 +1,7 @@
 using Deckhand.V0.Options;
 using Deckhand.AppServer.EventCallbacks;
 using Deckhand.V0.Conversations;
+using Deckhand.V0.ConversationRoutes;
 using Deckhand.V0.SocketIo;
 using Deckhand.V0.Sockets;
 
@@ -25,6 +26,7 @@ public static class V0Setup
         services.AddSingleton<IConversationTitleListener, V0TitleListener>();
         services.AddSingleton<V0IdleSweeper>();
         services.AddHostedService(s => s.GetRequiredService<V0IdleSweeper>());
+        services.AddV0ConversationRoutes();
         return services;
     }
 
@@ -33,6 +35,7 @@ public static class V0Setup
         app.MapOptions();
         app.MapSocketIo("/socket.io", app.Services.GetRequiredService<SocketIoServer>());
         app.MapV0Conversations();
+        app.MapV0ConversationRoutes();
         return app;
     }
 }

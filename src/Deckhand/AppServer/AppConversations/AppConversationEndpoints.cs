@@ -34,6 +34,7 @@ public static class AppConversationEndpoints
         group.MapPost("/{conversation_id}/send-message", SendMessageAsync).Accepts<AppSendMessageRequest>("application/json")
             .Produces<AppSendMessageResponse>();
 
+        app.MapAppConversationWorkspace();
         app.MapPost("/api/v1/conversations/{conversation_id}/pending-messages", QueueMessageAsync).WithTags("App conversations")
             .Accepts<AppSendMessageRequest>("application/json").Produces<PendingMessageResponse>(StatusCodes.Status201Created);
         return app;

@@ -135,17 +135,10 @@ public sealed record InitSessionRequest
         var text = Text(value, "replay_json", problems);
         if (text is null)
             return null;
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            if (document.RootElement.ValueKind == JsonValueKind.Array
-                && document.RootElement.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
-                return text;
-        }
-        catch (JsonException)
-        {
-        }
-        problems.Add(new FieldProblem("value_error", ["body", "replay_json"], "replay_json must be the JSON text of a list of event objects (a trajectory)."));
+        // The same check the agent-server makes, so a bad trajectory is refused here and not as a start-task ERROR later.
+        if (Deckhand.Engine.Replay.V0Trajectory.TryParse(text, "/workspace", out _, out var error))
+            return text;
+        problems.Add(new FieldProblem("value_error", ["body", "replay_json"], $"replay_json is not a replayable trajectory: {error}"));
         return null;
     }
 

@@ -24,7 +24,7 @@ public sealed record ConversationInputs
     /// <summary>An MCP config replacing the settings' one (V0 <c>mcp_config</c>).</summary>
     public JsonElement? McpConfig { get; init; }
 
-    /// <summary>SEAM: V0 <c>replay_json</c> (a JSON list of recorded events); not used by the builder yet, see <see cref="StartExtras.ReplayJson"/>.</summary>
+    /// <summary>V0 <c>replay_json</c> (a recorded trajectory): the agent-server replays its actions before the first LLM call.</summary>
     public string? ReplayJson { get; init; }
 }
 
@@ -93,6 +93,7 @@ public static class ConversationRequestBuilder
             MaxIterations = settings.MaxIterations ?? 500,
             MaxBudgetPerTask = settings.MaxBudgetPerTask,
             Secrets = Secrets(inputs.CustomSecrets, inputs.GitToken),
+            ReplayJson = inputs.ReplayJson,
         };
     }
 

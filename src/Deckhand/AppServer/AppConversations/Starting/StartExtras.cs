@@ -22,8 +22,8 @@ public sealed record StartExtras
     public JsonElement? McpConfig { get; init; }
 
     /// <summary>
-    /// SEAM for the replay helper: the V0 <c>replay_json</c> text, already checked to be a JSON list of event objects.
-    /// The start flow hands it to <see cref="ConversationInputs.ReplayJson"/> and does nothing else with it yet.
+    /// The V0 <c>replay_json</c> text, already checked to be a replayable trajectory. The start flow passes it to the
+    /// agent-server's create request, which replays its actions before the first LLM call.
     /// </summary>
     public string? ReplayJson { get; init; }
 }
