@@ -15,6 +15,9 @@ public static class V0Setup
         services.AddSingleton(s => new SocketIoServer(s.GetRequiredService<V0SocketHandler>(), new SocketIoOptions(),
             s.GetRequiredService<ILogger<SocketIoServer>>()));
         services.AddSingleton<V0Rooms>();
+        services.AddSingleton<V0AgentFollower>();
+        services.AddSingleton<V0ConversationRooms>();
+        services.AddSingleton<V0ClientCommands>();
         services.AddSingleton<Events.V0History>();
         return services;
     }
