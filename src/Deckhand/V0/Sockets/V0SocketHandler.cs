@@ -19,8 +19,13 @@ namespace Deckhand.V0.Sockets;
 /// </summary>
 public sealed partial class V0SocketHandler(
     AppServerOptions options, ConversationTargets targets, ISettingsRepository settings, SandboxService sandboxes,
-    V0ConversationRooms rooms, V0ClientCommands commands, ILogger<V0SocketHandler> logger) : ISocketIoHandler
+    Func<V0ConversationRooms> roomsFactory, V0ClientCommands commands, ILogger<V0SocketHandler> logger) : ISocketIoHandler
 {
+    // Resolved on first use: the rooms emit through the socket.io server, which is built around this handler.
+    private V0ConversationRooms? _rooms;
+
+    private V0ConversationRooms Rooms => _rooms ??= roomsFactory();
+
     private static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(10);
     private static readonly HashSet<string> Providers = ["github", "gitlab", "bitbucket", "enterprise_sso"];
 
@@ -54,7 +59,7 @@ public sealed partial class V0SocketHandler(
         V0ConversationRoom room;
         try
         {
-            room = await rooms.AcquireAsync(conversationId, cancellationToken);
+            room = await Rooms.AcquireAsync(conversationId, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -71,7 +76,7 @@ public sealed partial class V0SocketHandler(
         catch
         {
             socket.Leave(V0Rooms.Room(conversationId));
-            await rooms.ReleaseAsync(room);
+            await Rooms.ReleaseAsync(room);
             throw;
         }
         socket.State = new V0SocketState(conversationId, room);
@@ -95,7 +100,7 @@ public sealed partial class V0SocketHandler(
     public async ValueTask OnDisconnectAsync(SocketIoSocket socket, string reason)
     {
         if (socket.State is V0SocketState state)
-            await rooms.ReleaseAsync(state.Room);
+            await Rooms.ReleaseAsync(state.Room);
     }
 
     private async Task<ConversationTarget> ResumeAsync(SandboxRecord sandbox, ConversationTarget target, CancellationToken cancellationToken)
