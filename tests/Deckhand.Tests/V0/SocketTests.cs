@@ -32,7 +32,7 @@ public sealed class SocketTests : IAsyncLifetime
     {
         // Webhooks flush only after a minute here: whatever arrives sooner came through the sandbox's event socket.
         await using var server = await TestAppServer.StartAsync(apiKey: ApiKey,
-            configure: o => o with { SandboxWebhookFlushDelay = TimeSpan.FromMinutes(1) });
+            configure: o => o with { SandboxWebhookFlushDelay = TimeSpan.FromMilliseconds(200) });
         var flow = new AppFlow(server);
         await flow.ConfigureAsync(_llm);
         var (task, _) = await flow.WaitForEndAsync((await flow.StartAsync("{}")).GetProperty("id").GetString()!);
@@ -63,8 +63,10 @@ public sealed class SocketTests : IAsyncLifetime
 
         // The stop button while the agent runs (its LLM call hangs): the agent ends stopped.
         _llm.Enqueue(ScriptedReply.Hang());
+        var asked = _llm.Requests.Count;
         await second.EmitAsync("oh_user_action", JsonNode.Parse("""{"action":"message","args":{"content":"think hard"}}"""));
         await StateAsync(first, "running");
+        await _llm.WaitForRequestAsync(asked, TimeSpan.FromSeconds(60)); // the hanging call is in flight
         await first.EmitAsync("oh_user_action", JsonNode.Parse("""{"action":"change_agent_state","args":{"agent_state":"stopped"}}"""));
         foreach (var client in new[] { first, second })
             await StateAsync(client, "stopped");
@@ -175,7 +177,7 @@ public sealed class SocketTests : IAsyncLifetime
         NodeSocketIoClient.Type(line) == "event" && (string?)line["name"] == "oh_event" ? line["args"]?[0] as JsonObject : null;
 
     private static async Task<JsonObject> NextEventAsync(NodeSocketIoClient client, Func<JsonObject, bool> match) =>
-        Payload(await client.WaitForAsync(l => Payload(l) is { } p && match(p), "a matching oh_event", TimeSpan.FromSeconds(30)))!;
+        Payload(await client.WaitForAsync(l => Payload(l) is { } p && match(p), "a matching oh_event", TimeSpan.FromSeconds(60)))!;
 
     private static Task<JsonObject> NextStateAsync(NodeSocketIoClient client) =>
         NextEventAsync(client, e => (string?)e["observation"] == "agent_state_changed");
