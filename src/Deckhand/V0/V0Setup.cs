@@ -15,10 +15,16 @@ public static class V0Setup
 {
     public static IServiceCollection AddV0(this IServiceCollection services)
     {
-        services.AddSingleton<V0SocketHandler>();
+        services.AddSingleton(s => new V0SocketHandler(s.GetRequiredService<AppServer.AppServerOptions>(),
+            s.GetRequiredService<AppServer.AppConversations.ConversationTargets>(), s.GetRequiredService<AppServer.Settings.ISettingsRepository>(),
+            s.GetRequiredService<AppServer.Sandboxes.SandboxService>(), s.GetRequiredService<V0ConversationRooms>,
+            s.GetRequiredService<V0ClientCommands>(), s.GetRequiredService<ILogger<V0SocketHandler>>()));
         services.AddSingleton(s => new SocketIoServer(s.GetRequiredService<V0SocketHandler>(), new SocketIoOptions(),
             s.GetRequiredService<ILogger<SocketIoServer>>()));
         services.AddSingleton<V0Rooms>();
+        services.AddSingleton<V0AgentFollower>();
+        services.AddSingleton<V0ConversationRooms>();
+        services.AddSingleton<V0ClientCommands>();
         services.AddSingleton<Events.V0History>();
         services.AddSingleton<V0Lifecycle>();
         services.AddSingleton<V0ConversationService>();

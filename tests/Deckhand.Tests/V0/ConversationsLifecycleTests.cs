@@ -4,6 +4,7 @@ using Deckhand.AppServer.AppConversations;
 using Deckhand.Testing.Llm;
 using Deckhand.Tests.AppServer.Support;
 using Deckhand.Tests.Support;
+using Deckhand.Tests.V0.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Deckhand.Tests.V0;
@@ -118,8 +119,14 @@ public sealed class ConversationsLifecycleTests(PostgresServer postgres) : IAsyn
 
         var older = (await flow.JsonAsync(HttpMethod.Post, "api/conversations", "{}")).GetProperty("conversation_id").GetString()!;
         await WaitForStatusAsync(flow, older, "RUNNING");
+        await using var watcher = await NodeSocketIoClient.ConnectAsync(server.BaseUrl, new Dictionary<string, string> { ["conversation_id"] = older });
+        await OhEvents.NextStateAsync(watcher);
         var newer = (await flow.JsonAsync(HttpMethod.Post, "api/conversations", "{}")).GetProperty("conversation_id").GetString()!;
 
+        // The evicted conversation's sockets are told why before they are closed (a status update, not a silent close).
+        var evicted = await OhEvents.NextAsync(watcher, e => e["status_update"] is not null && (string?)e["type"] == "error");
+        Assert.Equal("AGENT_ERROR$TOO_MANY_CONVERSATIONS", (string?)evicted["id"]);
+        await watcher.WaitForAsync(l => NodeSocketIoClient.Type(l) == "disconnect", "the evicted conversation's socket to close");
         Assert.Equal("STOPPED", (await flow.JsonAsync(HttpMethod.Get, $"api/conversations/{older}")).GetProperty("status").GetString());
         await WaitForStatusAsync(flow, newer, "RUNNING");
 

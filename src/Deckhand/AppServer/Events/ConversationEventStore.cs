@@ -18,7 +18,16 @@ public sealed class ConversationEventStore(AppDatabase database)
 
     /// <summary>Stores the events not stored yet, in order; returns those (what callbacks should run for).</summary>
     public async Task<IReadOnlyList<ReceivedEvent>> AppendAsync(Guid conversationId, IReadOnlyList<ReceivedEvent> events,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        [.. (await AppendAsync(conversationId, events, null, cancellationToken)).Select(s => s.Event)];
+
+    /// <summary>
+    /// Stores the events not stored yet, in order, and returns them with their <c>seq</c>. <paramref name="committed"/>
+    /// sees them right after the commit, still under the conversation's append lock, so successive calls see successive
+    /// <c>seq</c>s in order; it must neither block nor throw (it is how the live feed publishes).
+    /// </summary>
+    public async Task<IReadOnlyList<StoredCopy>> AppendAsync(Guid conversationId, IReadOnlyList<ReceivedEvent> events,
+        Action<IReadOnlyList<StoredCopy>>? committed, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0)
             return [];
@@ -37,7 +46,7 @@ public sealed class ConversationEventStore(AppDatabase database)
             long seq;
             await using (var head = connection.Command("SELECT COALESCE(MAX(seq), 0) FROM conversation_events WHERE conversation_id = @c;", transaction).With("@c", id))
                 seq = Convert.ToInt64(await head.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            var stored = new List<ReceivedEvent>(events.Count);
+            var stored = new List<StoredCopy>(events.Count);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var e in events)
             {
@@ -50,10 +59,12 @@ public sealed class ConversationEventStore(AppDatabase database)
                 if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
                 {
                     seq++;
-                    stored.Add(e);
+                    stored.Add(new StoredCopy(seq, e));
                 }
             }
             await transaction.CommitAsync(cancellationToken);
+            if (stored.Count > 0)
+                committed?.Invoke(stored);
             return stored;
         }
         finally
@@ -78,6 +89,15 @@ public sealed class ConversationEventStore(AppDatabase database)
         while (await reader.ReadAsync(cancellationToken))
             rows.Add((Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), reader.GetString(1)));
         return rows;
+    }
+
+    /// <summary>The id of the conversation's last stored event (highest <c>seq</c>), or null when none is stored.</summary>
+    public async Task<string?> LastEventIdAsync(Guid conversationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.Command(
+            "SELECT event_id FROM conversation_events WHERE conversation_id = @c ORDER BY seq DESC LIMIT 1;").With("@c", Key(conversationId));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>A page of event JSON; <c>More</c> when another page follows.</summary>

@@ -41,3 +41,6 @@ public sealed record EventFilter
     public string? TimestampGte { get; init; }
     public string? TimestampLt { get; init; }
 }
+
+/// <summary>An event as stored in the app server's copy, with its <c>seq</c> there (gap-free from 1 per conversation).</summary>
+public sealed record StoredCopy(long Seq, ReceivedEvent Event);

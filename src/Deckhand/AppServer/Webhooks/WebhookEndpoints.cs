@@ -32,7 +32,7 @@ public static partial class WebhookEndpoints
     }
 
     /// <summary>
-    /// A batch of events: stored once each (retries are harmless), usage totals refreshed, callbacks scheduled. Always
+    /// A batch of events, through <see cref="EventIngest"/>: stored once each (retries are harmless), published live, usage totals refreshed, callbacks scheduled. Always
     /// <c>{"success": true}</c> once authenticated and parsed: a storage failure is logged, not answered (OpenHands).
     /// </summary>
     private static async Task<IResult> EventsAsync(HttpRequest request, string? sandboxId, string conversationId, WebhookServices services,
@@ -62,10 +62,7 @@ public static partial class WebhookEndpoints
         {
             if (await services.Metadata.EnsureAsync(sandbox, id, cancellationToken) == ConversationMetadataUpdates.Outcome.Forbidden)
                 return ApiErrors.Detail(StatusCodes.Status401Unauthorized, "Unauthorized");
-            var stored = await services.Events.AppendAsync(id, events, cancellationToken);
-            if (LatestStats(events) is { } usage)
-                await services.Metadata.ApplyUsageAsync(id, usage, cancellationToken);
-            services.Callbacks.OnEventsStored(id, stored);
+            await services.Ingest.IngestAsync(id, events, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -116,29 +113,6 @@ public static partial class WebhookEndpoints
         return Success();
     }
 
-    /// <summary>The usage in the batch's last <c>stats</c> (or <c>full_state</c>) state update, if any.</summary>
-    private static UsageTotals? LatestStats(List<ReceivedEvent> events)
-    {
-        for (var i = events.Count - 1; i >= 0; i--)
-        {
-            if (events[i].Kind != "ConversationStateUpdateEvent" || !events[i].Json.Contains("\"stats\"", StringComparison.Ordinal))
-                continue;
-            using var document = JsonDocument.Parse(events[i].Json);
-            var root = document.RootElement;
-            if (!root.TryGetProperty("value", out var value))
-                continue;
-            var stats = String(root, "key") switch
-            {
-                "stats" => value,
-                "full_state" when value.ValueKind == JsonValueKind.Object && value.TryGetProperty("stats", out var s) => s,
-                _ => default,
-            };
-            if (stats.ValueKind == JsonValueKind.Object && UsageTotals.From(stats) is { } usage)
-                return usage;
-        }
-        return null;
-    }
-
     private static async Task<(JsonDocument? Document, IResult? Error)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         try
@@ -161,14 +135,14 @@ public static partial class WebhookEndpoints
 }
 
 /// <summary>What the webhook handlers use, as one parameter.</summary>
-public sealed class WebhookServices(WebhookAuth auth, ConversationEventStore events, ConversationMetadataUpdates metadata,
+public sealed class WebhookServices(WebhookAuth auth, EventIngest ingest, ConversationMetadataUpdates metadata,
     EventCallbackService callbacks, IEnumerable<IConversationTitleListener> titleListeners, ILogger<WebhookServices> logger)
 {
     /// <summary>Told when a conversation webhook gave a conversation its title.</summary>
     public IReadOnlyList<IConversationTitleListener> TitleListeners { get; } = [.. titleListeners];
 
     public WebhookAuth Auth => auth;
-    public ConversationEventStore Events => events;
+    public EventIngest Ingest => ingest;
     public ConversationMetadataUpdates Metadata => metadata;
     public EventCallbackService Callbacks => callbacks;
     public ILogger Logger => logger;

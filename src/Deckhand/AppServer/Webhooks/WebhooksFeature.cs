@@ -9,6 +9,8 @@ public static class WebhooksFeature
     public static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
         services.AddSingleton<ConversationEventStore>();
+        services.AddSingleton<LiveEventFeed>();
+        services.AddSingleton<EventIngest>();
         services.AddSingleton<ConversationMetadataUpdates>();
         services.AddSingleton<WebhookAuth>();
         services.AddSingleton<WebhookServices>();

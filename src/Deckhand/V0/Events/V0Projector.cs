@@ -25,6 +25,7 @@ public sealed partial class V0Projector(IV0EventIds ids, string? serverVersion =
     private ConversationStats? _stats;
     private string _lastError = "";
     private bool _lastAgentTurnWasReply;
+    private bool _interrupted;
     private readonly Dictionary<string, ToolCallOrigin> _actions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _callsPerResponse = new(StringComparer.Ordinal);
 
@@ -40,7 +41,7 @@ public sealed partial class V0Projector(IV0EventIds ids, string? serverVersion =
         ConversationErrorEvent err => ConversationError(err),
         ConversationStateUpdateEvent u => StateUpdate(u),
         PauseEvent p => ChangeAgentState(p, V0AgentStates.Paused),
-        InterruptEvent i => ChangeAgentState(i, V0AgentStates.Stopped),
+        InterruptEvent i => Interrupted(i),
         CondensationRequest r => ActionOf(r, "condensation_request", [], "Requesting a condensation of the conversation history."),
         Condensation c => Condensation(c),
         CondensationSummaryEvent s => ObservationOf(s, "condense", s.Summary, [], s.Summary),
@@ -73,8 +74,13 @@ public sealed partial class V0Projector(IV0EventIds ids, string? serverVersion =
         // A full_state snapshot is only broadcast, never stored: the app server sends the current state on connect itself.
         if (u.Key != "execution_status" || ReadStatus(u.Value) is not { } status)
             return null;
+        // An interrupt (V0's stop button) ends paused in Deckhand; V0 calls that state stopped.
+        var interrupted = _interrupted;
+        _interrupted = false;
         if (V0AgentStates.From(status, _lastAgentTurnWasReply) is not { } state)
             return null;
+        if (interrupted && status == ExecutionStatus.Paused)
+            state = V0AgentStates.Stopped;
         var reason = status switch
         {
             ExecutionStatus.Error => _lastError,
@@ -115,6 +121,12 @@ public sealed partial class V0Projector(IV0EventIds ids, string? serverVersion =
     {
         _lastError = err.Detail;
         return ObservationOf(err, "error", err.Detail, new JsonObject { ["error_id"] = err.Code }, err.Detail);
+    }
+
+    private V0Event Interrupted(InterruptEvent i)
+    {
+        _interrupted = true;
+        return ChangeAgentState(i, V0AgentStates.Stopped);
     }
 
     private V0Event ChangeAgentState(Event e, string state) =>
