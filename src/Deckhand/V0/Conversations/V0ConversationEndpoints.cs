@@ -191,16 +191,24 @@ public static class V0ConversationEndpoints
         return info is null ? TypedResults.Text("null", "application/json") : Json(info, V0ConversationJson.Default.V0ConversationInfo);
     }
 
+    /// <summary>A JSON object body (FastAPI's 422 for anything else), or the error to answer.</summary>
+    private static async Task<(JsonElement Body, IResult? Error)> ReadObjectAsync(HttpRequest http, AppServerOptions options, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync(http, DeckhandJson.Wire.JsonElement, options.MaxJsonBodyBytes, cancellationToken);
+        if (error is not null)
+            return (body, error);
+        return body.ValueKind == JsonValueKind.Object ? (body, null)
+            : (body, ApiErrors.Invalid("body", "Input should be a valid dictionary or object to extract fields from", "model_attributes_type"));
+    }
+
     private static async Task<IResult> RenameAsync(string conversation_id, HttpRequest http, V0ConversationService service, CurrentUser user,
         AppServerOptions options, CancellationToken cancellationToken)
     {
         if (CheckId(conversation_id, out var id) is { } error)
             return error;
-        var (body, bodyError) = await JsonBody.ReadAsync(http, DeckhandJson.Wire.JsonElement, options.MaxJsonBodyBytes, cancellationToken);
+        var (body, bodyError) = await ReadObjectAsync(http, options, cancellationToken);
         if (bodyError is not null)
             return bodyError;
-        if (body.ValueKind != JsonValueKind.Object)
-            return ApiErrors.Invalid("body", "Input should be a valid dictionary or object to extract fields from", "model_attributes_type");
         var problems = new List<FieldProblem>();
         string? title = null;
         foreach (var property in body.EnumerateObject())
@@ -241,11 +249,9 @@ public static class V0ConversationEndpoints
         if (CheckId(conversation_id, out var id) is { } error)
             return error;
         // ProvidersSetModel: a JSON object is required; providers_set is a list of providers or null.
-        var (body, bodyError) = await JsonBody.ReadAsync(http, DeckhandJson.Wire.JsonElement, options.MaxJsonBodyBytes, cancellationToken);
+        var (body, bodyError) = await ReadObjectAsync(http, options, cancellationToken);
         if (bodyError is not null)
             return bodyError;
-        if (body.ValueKind != JsonValueKind.Object)
-            return ApiErrors.Invalid("body", "Input should be a valid dictionary or object to extract fields from", "model_attributes_type");
         if (body.TryGetProperty("providers_set", out var providers) && providers.ValueKind is not (JsonValueKind.Null or JsonValueKind.Array))
             return ApiErrors.Invalid("body.providers_set", "Input should be a valid list", "list_type");
         if (providers.ValueKind == JsonValueKind.Array && providers.EnumerateArray().Any(p => p.ValueKind != JsonValueKind.String
