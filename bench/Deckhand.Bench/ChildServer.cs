@@ -118,7 +118,7 @@ internal sealed class ChildServer : IDisposable
     }
 
     /// <summary>The Release build of the server, found from the repository root above this program.</summary>
-    private static string DeckhandDll()
+    public static string DeckhandDll()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

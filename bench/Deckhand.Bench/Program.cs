@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Deckhand.Bench;
 
-// dotnet run -c Release --project bench/Deckhand.Bench -- [all|steps|start|memory|replay|tools] [--quick]
+// dotnet run -c Release --project bench/Deckhand.Bench -- [all|steps|start|memory|replay|tools|sandbox] [--quick]
 var quick = args.Contains("--quick");
 var which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var benches = new (string Name, Func<bool, Task<List<Row>>> Run)[]
@@ -11,10 +11,11 @@ var benches = new (string Name, Func<bool, Task<List<Row>>> Run)[]
     ("memory", MemoryBench.RunAsync),
     ("replay", ReplayBench.RunAsync),
     ("tools", ToolsBench.RunAsync),
+    ("sandbox", SandboxBench.RunAsync),
 };
 if (which != "all" && !benches.Any(b => b.Name == which))
 {
-    await Console.Error.WriteLineAsync("usage: Deckhand.Bench [all|steps|start|memory|replay|tools] [--quick]");
+    await Console.Error.WriteLineAsync("usage: Deckhand.Bench [all|steps|start|memory|replay|tools|sandbox] [--quick]");
     return 2;
 }
 
