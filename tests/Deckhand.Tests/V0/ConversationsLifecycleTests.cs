@@ -137,6 +137,53 @@ public sealed class ConversationsLifecycleTests(PostgresServer postgres) : IAsyn
     }
 
     [Fact]
+    public async Task Delete_WhileStarting_StaysDeleted_AndItsSandboxGoes()
+    {
+        await using var server = await TestAppServer.StartAsync();
+        var flow = new AppFlow(server);
+        await flow.ConfigureAsync(_llm);
+        var root = TempDir.Create("deckhand-v0-delete");
+        try
+        {
+            // The setup script holds the start until the test opens the gate (bounded: it gives up after 60 s).
+            var gate = Path.Combine(root, "gate");
+            var repo = AppFlow.CreateRepository(root, "slow", new Dictionary<string, string>
+            {
+                [".openhands/setup.sh"] = $"for i in $(seq 600); do [ -e '{gate}' ] && exit 0; sleep 0.1; done\n",
+            });
+            var body = new System.Text.Json.Nodes.JsonObject { ["repository"] = repo }.ToJsonString();
+            var id = (await flow.JsonAsync(HttpMethod.Post, "api/conversations", body)).GetProperty("conversation_id").GetString()!;
+            JsonElement task = default;
+            await Wait.UntilAsync(async () =>
+            {
+                var page = await flow.JsonAsync(HttpMethod.Get, "api/v1/app-conversations/start-tasks/search");
+                task = page.GetProperty("items").EnumerateArray().FirstOrDefault();
+                return task.ValueKind == JsonValueKind.Object && task.GetProperty("status").GetString() == "RUNNING_SETUP_SCRIPT";
+            }, "the start to reach the setup script");
+            var sandboxId = task.GetProperty("sandbox_id").GetString()!;
+
+            Assert.True((await flow.JsonAsync(HttpMethod.Delete, $"api/conversations/{id}")).GetBoolean());
+            File.WriteAllText(gate, "");
+
+            // The flow ends in ERROR without bringing the conversation back, and the sandbox it started is removed.
+            await Wait.UntilAsync(async () =>
+            {
+                var page = await flow.JsonAsync(HttpMethod.Get, "api/v1/app-conversations/start-tasks/search");
+                task = page.GetProperty("items").EnumerateArray().First();
+                return task.GetProperty("status").GetString() == "ERROR";
+            }, "the start to end", TimeSpan.FromSeconds(60));
+            Assert.Contains("deleted while it was starting", task.GetProperty("detail").GetString());
+            Assert.Null(await server.GetSandboxAsync(sandboxId));
+            Assert.Equal("null", (await flow.SendAsync(HttpMethod.Get, $"api/conversations/{id}")).Body);
+            Assert.Equal(0, (await flow.JsonAsync(HttpMethod.Get, "api/conversations")).GetProperty("results").GetArrayLength());
+        }
+        finally
+        {
+            TempDir.Delete(root);
+        }
+    }
+
+    [Fact]
     public async Task IdleConversation_IsStoppedAfterTheCloseDelay()
     {
         await using var server = await TestAppServer.StartAsync(configure: o => o with

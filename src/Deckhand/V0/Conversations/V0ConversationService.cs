@@ -190,7 +190,8 @@ public sealed partial class V0ConversationService(
         lifecycle.Resuming(id, registered.Task);
         try
         {
-            var task = await runner.BeginAsync(userId, plan.Request, null, cancellationToken, plan.Extras);
+            var extras = plan.Extras with { Abandoned = lifecycle.StartToken(id) };
+            var task = await runner.BeginAsync(userId, plan.Request, null, cancellationToken, extras);
             lifecycle.Started(id, task.Id);
         }
         finally
@@ -312,6 +313,7 @@ public sealed partial class V0ConversationService(
             return await v1.DeleteAsync(userId, id, cancellationToken);
         rooms.Emit(id, V0Projector.AgentStateChanged("stopped").ToUtf8Json());
         rooms.DisconnectAll(id);
+        lifecycle.Abandon(id);
         lifecycle.Forget(id);
         var hex = Ids.Hex(id);
         await tasks.DeleteByConversationAsync(hex, cancellationToken);

@@ -11,6 +11,24 @@ public sealed class V0Lifecycle
 {
     private readonly ConcurrentDictionary<Guid, string> _startTasks = new();
     private readonly ConcurrentDictionary<Guid, Task> _resumes = new();
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _starts = new();
+
+    /// <summary>A token the start flow of <paramref name="conversationId"/> watches; <see cref="Abandon"/> cancels it.</summary>
+    public CancellationToken StartToken(Guid conversationId)
+    {
+        var source = new CancellationTokenSource();
+        if (_starts.TryGetValue(conversationId, out var previous))
+            previous.Dispose();
+        _starts[conversationId] = source;
+        return source.Token;
+    }
+
+    /// <summary>The conversation was deleted: a start still running for it undoes itself.</summary>
+    public void Abandon(Guid conversationId)
+    {
+        if (_starts.TryRemove(conversationId, out var source))
+            source.Cancel();
+    }
 
     public void Started(Guid conversationId, string taskId) => _startTasks[conversationId] = taskId;
 

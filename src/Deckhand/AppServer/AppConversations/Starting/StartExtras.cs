@@ -12,6 +12,12 @@ public sealed record StartExtras
     /// <summary>The id the conversation gets in its sandbox and the catalogue; null makes a new one.</summary>
     public Guid? ConversationId { get; init; }
 
+    /// <summary>
+    /// Cancelled when the conversation is deleted while it starts: the flow then removes what it made (the agent-server
+    /// conversation, its sandbox, any row a webhook wrote) instead of saving the conversation back into the catalogue.
+    /// </summary>
+    public CancellationToken Abandoned { get; init; }
+
     /// <summary><c>conversation_version</c> written to the catalogue row ("V1", or "V0" for the V0 facade).</summary>
     public string Version { get; init; } = "V1";
 

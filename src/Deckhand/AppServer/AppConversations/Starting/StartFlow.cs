@@ -20,7 +20,7 @@ public sealed partial class StartFlow(
     StartTaskRepository tasks, AppConversationInfoRepository conversations, EventCallbackRegistrations callbacks,
     SandboxService sandboxes, SandboxAgents agents, RepositoryPreparer repositories, WorkspaceScripts scripts,
     ISettingsRepository settingsStore, ISecretRepository secrets, PendingMessageDelivery delivery, BackgroundWork background,
-    AppServerOptions options, TimeProvider time, ILogger<StartFlow> logger)
+    Events.ConversationEventStore events, AppServerOptions options, TimeProvider time, ILogger<StartFlow> logger)
 {
     public async Task RunAsync(AppConversationStartTask task, ChannelWriter<AppConversationStartTask>? observer, CancellationToken cancellationToken,
         StartExtras? extras = null)
@@ -111,11 +111,38 @@ public sealed partial class StartFlow(
             UpdatedAt = now,
             Version = extras?.Version ?? "V1",
         }, cancellationToken);
+        if (extras?.Abandoned.IsCancellationRequested == true)
+            await UndoAbandonedAsync(run, sandbox, agent, info.Id);
         await callbacks.AddAsync(info.Id, EventCallbackRegistrations.Resolve(request.Processors), cancellationToken);
 
         await AdvanceAsync(run, Status.Ready, cancellationToken, t => t with { AppConversationId = Ids.Hex(info.Id) });
         LogReady(logger, run.Current.Id, Ids.Hex(info.Id), sandbox.Id);
         delivery.DeliverInBackground(run.Current.Id);
+    }
+
+    /// <summary>
+    /// The conversation was deleted while it started: remove the agent-server conversation and the sandbox this run
+    /// started (first, so no webhook can write the row again), then the row and events a webhook may have written.
+    /// Always throws, ending the task in <c>ERROR</c>.
+    /// </summary>
+    private async Task UndoAbandonedAsync(Run run, SandboxRecord sandbox, Client.AgentServerClient agent, Guid conversationId)
+    {
+        try
+        {
+            if (run.StartedSandbox)
+            {
+                await sandboxes.DeleteAsync(run.Current.CreatedByUserId, sandbox.Id, CancellationToken.None);
+                run.StartedSandbox = false;
+            }
+            else
+                await agent.DeleteConversationAsync(conversationId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Client.AgentServerException or HttpRequestException)
+        {
+        }
+        await conversations.DeleteAsync(conversationId, CancellationToken.None);
+        await events.DeleteConversationAsync(conversationId, CancellationToken.None);
+        throw new StartStepException("the conversation was deleted while it was starting.");
     }
 
     /// <summary><c>WAITING_FOR_SANDBOX</c>: the requested sandbox (resumed if paused or gone), or a new one; returns it running.</summary>
