@@ -70,17 +70,8 @@ public sealed class ScriptedLlmServer : IAsyncDisposable
 
     public static async Task<ScriptedLlmServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            // No config file watchers (each costs an inotify instance) and no hosting-startup scan: it is built per test.
-            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
+                var builder = LoopbackHost.CreateBuilder();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
 
         var server = new ScriptedLlmServer();
         var app = builder.Build();

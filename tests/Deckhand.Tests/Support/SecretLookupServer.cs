@@ -25,14 +25,7 @@ public sealed class SecretLookupServer : IAsyncDisposable
 
     public static async Task<SecretLookupServer> StartAsync(string headerName, string headerValue, string secret)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+                var builder = LoopbackHost.CreateBuilder();
         var app = builder.Build();
         var server = new SecretLookupServer(app);
         app.MapGet("/secret", (HttpRequest request) =>

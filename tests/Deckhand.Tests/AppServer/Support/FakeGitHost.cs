@@ -47,14 +47,7 @@ public sealed class FakeGitHost : IAsyncDisposable
     public static async Task<FakeGitHost> StartAsync(string token)
     {
         var root = TempDir.Create("deckhand-githost");
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+                var builder = LoopbackHost.CreateBuilder();
         var app = builder.Build();
         var host = new FakeGitHost(app, root, token);
         app.Run(host.ServeAsync);

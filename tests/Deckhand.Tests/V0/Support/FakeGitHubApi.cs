@@ -31,14 +31,7 @@ public sealed class FakeGitHubApi : IAsyncDisposable
 
     public static async Task<FakeGitHubApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            Args = ["--hostBuilder:reloadConfigOnChange=false", "--preventHostingStartup=true"],
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+                var builder = LoopbackHost.CreateBuilder();
         var app = builder.Build();
         var fake = new FakeGitHubApi(app);
         app.Run(fake.ServeAsync);
